@@ -1,0 +1,1 @@
+"""Plotly figure builders: numpy arrays in, ``go.Figure`` out, no streamlit inside."""

@@ -1,0 +1,37 @@
+"""Shared look of every figure: colour scales and layout defaults.
+
+Sequential scales run light (low) to dark (high) and are colour-blind safe; values are always also
+available as text (hover, cells, tables), so that no information is carried by colour alone.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+from plotly.colors import get_colorscale
+
+# label shown to students -> plotly scale, light = low, dark = high
+SCALES = {
+    "blues": "Blues",  # ColorBrewer, safe for every common colour-vision deficiency
+    "cividis": "cividis_r",  # designed for deuteranopia and protanopia
+    "viridis": "viridis_r",  # perceptually uniform
+}
+SCALE_LABELS = {"blues": "Blues (default)", "cividis": "Cividis", "viridis": "Viridis"}
+DEFAULT_SCALE = "blues"
+
+# categorical colours (Okabe & Ito 2008), distinguishable with any colour-vision deficiency
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+
+
+def colorscale(name: str) -> list:
+    """The plotly colour scale for one of :data:`SCALES` (unknown names fall back to the default)."""
+    return get_colorscale(SCALES.get(name, SCALES[DEFAULT_SCALE]))
+
+
+def base_layout(fig: go.Figure, *, title: str = "", height: int | None = None) -> go.Figure:
+    """Title, margins and height shared by every figure; colours and fonts follow the app theme."""
+    fig.update_layout(
+        title=dict(text=title, x=0, xanchor="left"),
+        margin=dict(l=10, r=10, t=60 if title else 30, b=10),
+        height=height,
+    )
+    return fig

@@ -1,0 +1,1 @@
+"""Streamlit helpers shared by the pages: URL state, page set-up, common widgets."""

@@ -1,0 +1,37 @@
+"""Page set-up and navigation shared by every page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+ROOT = Path(__file__).resolve().parent.parent
+
+APP_NAME = "Attention Explorer"
+
+# (script path relative to streamlit_app.py, label, emoji icon, one-line description)
+PAGES = [
+    ("streamlit_app.py", "Home", "🏠", "What attention is, in plain English"),
+    ("pages/1_🔥_Heatmap.py", "Heatmap", "🔥", "How much each word attends to every other word"),
+    (
+        "pages/2_🧱_Build_it_step_by_step.py",
+        "Build it step by step",
+        "🧱",
+        "From embeddings to output, every number visible",
+    ),
+    ("pages/3_🎓_Academic.py", "Academic", "🎓", "The formal treatment, with experiments"),
+    ("pages/4_📈_Complexity.py", "Complexity", "📈", "Measure O(n²) live, and how FlashAttention escapes it"),
+]
+
+
+def setup_page(title: str, icon: str) -> None:
+    """First call of every page: browser tab title, icon and the wide layout."""
+    st.set_page_config(page_title=f"{title} · {APP_NAME}", page_icon=icon, layout="wide")
+
+
+def page_links(exclude: str | None = None) -> None:
+    """A link to every page (except ``exclude``, a label), with its icon and description."""
+    for path, label, icon, description in PAGES:
+        if label != exclude and (ROOT / path).exists():
+            st.page_link(path, label=f"**{label}**: {description}", icon=icon)
