@@ -8,6 +8,7 @@ This package imports numpy only: no streamlit, plotly or pandas.
 """
 
 from .core import attention_scores, causal_mask, scaled_dot_product_attention, softmax
+from .explain import RowArithmetic, row_arithmetic
 from .projections import (
     Projections,
     init_projections,
@@ -42,4 +43,6 @@ __all__ = [
     "MAX_CHARS",
     "random_embeddings",
     "positional_encoding",
+    "RowArithmetic",
+    "row_arithmetic",
 ]
