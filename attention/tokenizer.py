@@ -21,7 +21,7 @@ __all__ = [
 ]
 
 MAX_TOKENS = 64  # a 64 x 64 heatmap is the largest that stays readable
-MAX_CHARS = 2_000  # refuse pasted essays before running any regex over them
+MAX_CHARS = 10_000  # refuse pasted essays before running any regex over them
 
 # One CJK/kana/hangul character per token (those scripts do not separate words with spaces);
 # otherwise a word with inner apostrophes or hyphens (didn't, well-known), a number (3.14),
