@@ -1,0 +1,75 @@
+"""Every page, opened by deep link with hostile query parameters, and every text box given an HTML payload.
+
+Generic over the pages: a page's own parameters are learnt from the URL it writes on a plain visit.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ui.layout import PAGES, ROOT
+
+from .harness import assert_no_exception, open_app, query_params, wait_for_rerun
+
+pytestmark = pytest.mark.browser
+
+URL_PATHS = {
+    "streamlit_app.py": "",
+    "pages/1_🔥_Heatmap.py": "Heatmap",
+    "pages/2_🧱_Build_it_step_by_step.py": "Build_it_step_by_step",
+    "pages/3_🎓_Academic.py": "Academic",
+    "pages/4_📈_Complexity.py": "Complexity",
+}
+EXISTING = [URL_PATHS[path] for path, *_ in PAGES if (ROOT / path).exists()]
+
+HOSTILE = ["1e999", "-1e12", "NaN", "inf", "-inf", "banana", "", "9" * 10_000, "99999999", "-0.0001", "1-2-3"]
+PAYLOADS = ["<img src=x onerror=window.__xss=1>", "<script>window.__xss=1</script>"]
+
+
+def slider_values(page) -> list[tuple[float, float, float]]:
+    return page.eval_on_selector_all(
+        '[data-testid="stSlider"] input[type="range"]',
+        "els => els.map(e => [e.min, e.value, e.max].map(Number))",
+    )
+
+
+@pytest.mark.parametrize("path", EXISTING)
+def test_hostile_query_parameters_are_clamped_and_rewritten(page, app_server, path):
+    open_app(page, app_server, path)
+    assert_no_exception(page)
+    canonical = query_params(page)
+    assert canonical, f"/{path} writes no state to its URL"
+    keys = sorted(canonical)
+    for shift in range(3):
+        query = {k: HOSTILE[(i + shift * 4) % len(HOSTILE)] for i, k in enumerate(keys)}
+        query[keys[shift % len(keys)]] = ["1", "2"]  # a repeated key
+        query["unknown_key"] = "<b>x</b>"
+        open_app(page, app_server, path, query)
+        assert_no_exception(page)
+        rewritten = query_params(page)
+        assert sorted(rewritten) == keys, f"URL keys changed: {sorted(rewritten)}"
+        for key, values in rewritten.items():
+            assert len(values) == 1 and len(values[0]) <= 1000, (key, values[0][:80])
+            assert values[0].lower() not in {"nan", "inf", "-inf", "1e999", "banana"}, (key, values)
+        for low, now, high in slider_values(page):
+            assert low <= now <= high
+        # The rewritten URL is canonical: opening it again keeps it as it is.
+        open_app(page, app_server, path, {k: v[0] for k, v in rewritten.items()})
+        assert_no_exception(page)
+        assert query_params(page) == rewritten
+
+
+@pytest.mark.parametrize("path", EXISTING)
+def test_html_in_text_boxes_is_shown_as_text_and_never_runs(page, app_server, path):
+    open_app(page, app_server, path)
+    boxes = page.locator('[data-testid="stTextInput"] input, [data-testid="stTextArea"] textarea')
+    for i in range(boxes.count()):
+        for payload in PAYLOADS:
+            box = boxes.nth(i)
+            box.fill(payload)
+            box.press("Control+Enter" if box.evaluate("e => e.tagName") == "TEXTAREA" else "Enter")
+            wait_for_rerun(page)
+            assert_no_exception(page)
+            assert page.evaluate("window.__xss") is None, f"{payload!r} ran on /{path}"
+            assert page.locator('img[src="x"], [data-testid="stMain"] script').count() == 0
+    assert page.evaluate("window.__xss") is None
