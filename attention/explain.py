@@ -25,6 +25,8 @@ __all__ = ["RowArithmetic", "row_arithmetic"]
 class RowArithmetic:
     """Every intermediate number of one query's attention row (see the module docstring)."""
 
+    query: np.ndarray  # (d_k,) q_i
+    keys: np.ndarray  # (S, d_k) k_j
     products: np.ndarray  # (S, d_k)
     dots: np.ndarray  # (S,)
     scale: float
@@ -74,6 +76,8 @@ def row_arithmetic(
     weights = weights[0]
     contributions = None if v is None else weights[:, None] * np.asarray(v, dtype)  # (S, d_v)
     return RowArithmetic(
+        query=q_row,
+        keys=k,
         products=products,
         dots=dots,
         scale=scale,

@@ -34,7 +34,14 @@ _TOKEN = re.compile(
 
 
 class TokenizeError(ValueError):
-    """Raised for text that cannot be turned into tokens; the message is meant for the student."""
+    """Raised for text that cannot be turned into tokens; the message is meant for the student.
+
+    ``n_tokens`` is the number of tokens found when the text had too many, else None.
+    """
+
+    def __init__(self, message: str, n_tokens: int | None = None):
+        super().__init__(message)
+        self.n_tokens = n_tokens
 
 
 def tokenize(text: str, max_tokens: int = MAX_TOKENS, *, max_chars: int = MAX_CHARS) -> list[str]:
@@ -77,7 +84,8 @@ def tokenize(text: str, max_tokens: int = MAX_TOKENS, *, max_chars: int = MAX_CH
     if len(tokens) > max_tokens:
         raise TokenizeError(
             f"The text has {len(tokens)} tokens; the limit is {max_tokens}. "
-            "Shorten it, or use fewer words."
+            "Shorten it, or use fewer words.",
+            n_tokens=len(tokens),
         )
     return tokens
 

@@ -120,5 +120,8 @@ def matrix_heatmap(
     if square:
         fig.update_yaxes(scaleanchor="x", scaleratio=1, constrain="domain")
         fig.update_xaxes(constrain="domain")
+    if height is None:
+        height = int(min(900, max(260, 150 + 34 * n_rows)))
     base_layout(fig, title=title, height=height)
+    fig.update_layout(margin_t=130 if title else 90, title_y=0.99, title_yanchor="top")  # x labels sit on top
     return fig

@@ -28,6 +28,13 @@ PAGES = [
 def setup_page(title: str, icon: str) -> None:
     """First call of every page: browser tab title, icon and the wide layout."""
     st.set_page_config(page_title=f"{title} · {APP_NAME}", page_icon=icon, layout="wide")
+    with st.sidebar:  # our own navigation (config hides Streamlit's): readable labels, "Home" first
+        st.markdown(f"### 🔎 {APP_NAME}")
+        for path, label, page_icon, _ in PAGES:
+            if (ROOT / path).exists():
+                st.page_link(path, label=label, icon=page_icon)
+        st.caption("Every number on these pages is computed by the small numpy package `attention/`. "
+                   "Each page's settings live in its URL: copy the link to share an exact view.")
 
 
 def page_links(exclude: str | None = None) -> None:

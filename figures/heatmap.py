@@ -1,0 +1,112 @@
+"""Figures of the Heatmap page: one attention map, a grid of heads, and one query's row as bars."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .matrix import matrix_heatmap, plot_text
+from .style import DEFAULT_SCALE, PALETTE, base_layout, colorscale
+
+QUERY_AXIS = "Query: the word that is looking"
+KEY_AXIS = "Key: the word being looked at"
+
+
+def attention_heatmap(
+    weights: np.ndarray,
+    tokens: Sequence[str],
+    *,
+    title: str = "Attention weights",
+    scale: str = DEFAULT_SCALE,
+    auto_range: bool = False,
+    show_values: bool | None = None,
+    clickable: bool = True,
+    key_tokens: Sequence[str] | None = None,
+) -> go.Figure:
+    """(T, S) weights, queries on rows and keys on columns; colour range fixed to 0..1 unless auto."""
+    return matrix_heatmap(
+        weights,
+        tokens,
+        key_tokens if key_tokens is not None else tokens,
+        title=title,
+        x_title=KEY_AXIS,
+        y_title=QUERY_AXIS,
+        scale=scale,
+        zmin=None if auto_range else 0.0,
+        zmax=None if auto_range else 1.0,
+        show_values=show_values,
+        clickable=clickable,
+    )
+
+
+def head_grid(
+    weights: np.ndarray,
+    tokens: Sequence[str],
+    *,
+    scale: str = DEFAULT_SCALE,
+    auto_range: bool = False,
+    titles: Sequence[str] | None = None,
+    columns: int | None = None,
+) -> go.Figure:
+    """Small multiples: one heatmap per head ``(H, T, S)``, each titled, sharing one colour range."""
+    h = weights.shape[0]
+    titles = list(titles) if titles is not None else [f"Head {i + 1}" for i in range(h)]
+    cols = columns or min(h, 3)
+    rows = math.ceil(h / cols)
+    fig = make_subplots(
+        rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.04, vertical_spacing=0.08
+    )
+    labels = [plot_text(t) for t in tokens]
+    zmin, zmax = (float(weights.min()), float(weights.max())) if auto_range else (0.0, 1.0)
+    for i in range(h):
+        row, col = divmod(i, cols)
+        hover = [[f'{titles[i]}: "{labels[a]}" → "{labels[b]}": {weights[i, a, b]:.2f}'
+                  for b in range(weights.shape[2])] for a in range(weights.shape[1])]
+        fig.add_trace(
+            go.Heatmap(
+                z=weights[i],
+                zmin=zmin,
+                zmax=zmax,
+                colorscale=colorscale(scale),
+                showscale=i == 0,
+                colorbar=dict(thickness=10, len=0.8),
+                text=hover,
+                hovertemplate="%{text}<extra></extra>",
+                xgap=1,
+                ygap=1,
+            ),
+            row=row + 1,
+            col=col + 1,
+        )
+    small = len(tokens) <= 16
+    fig.update_xaxes(showticklabels=small, tickvals=list(range(len(tokens))), ticktext=labels, tickangle=-60,
+                     tickfont_size=8, showgrid=False, zeroline=False)
+    fig.update_yaxes(showticklabels=small, tickvals=list(range(len(tokens))), ticktext=labels, autorange="reversed",
+                     tickfont_size=8, showgrid=False, zeroline=False)
+    fig.update_xaxes(title_text=KEY_AXIS.split(":")[0], row=rows, col=1)
+    fig.update_yaxes(title_text=QUERY_AXIS.split(":")[0], row=rows, col=1)
+    return base_layout(fig, title="Every head side by side (rows: queries, columns: keys)",
+                       height=60 + 260 * rows)
+
+
+def row_bars(weights_row: np.ndarray, tokens: Sequence[str], query: str, *, highlight: int | None = None) -> go.Figure:
+    """One query's weights over the keys as bars (they sum to 1)."""
+    labels = [f"{i}: {plot_text(t)}" for i, t in enumerate(tokens)]
+    colours = [PALETTE[1] if i == highlight else PALETTE[0] for i in range(len(tokens))]
+    fig = go.Figure(
+        go.Bar(
+            x=labels,
+            y=weights_row,
+            marker_color=colours,
+            text=[f"{w:.2f}" for w in weights_row],
+            textposition="outside",
+            hovertemplate=f'"{plot_text(query)}" → %{{x}}: %{{y:.3f}}<extra></extra>',
+        )
+    )
+    fig.update_yaxes(title="attention weight", range=[0, max(1.0, float(np.max(weights_row)) * 1.15)])
+    fig.update_xaxes(title=KEY_AXIS, tickangle=-45 if len(tokens) > 8 else 0)
+    return base_layout(fig, title=f'Where "{plot_text(query)}" looks (weights sum to 1)', height=340)

@@ -1,0 +1,83 @@
+"""Heatmap: how much each word attends to every other word."""
+
+import streamlit as st
+
+from attention import MAX_TOKENS, TokenizeError, tokenize
+from figures.style import SCALE_LABELS, SCALES
+from ui import heatmap_random
+from ui.layout import setup_page
+from ui.state import BoolParam, ChoiceParam, PageState, TextParam
+
+setup_page("Heatmap", "🔥")
+
+PRESETS = {
+    "The animal didn't cross the street because it was too tired.": "What does “it” refer to?",
+    "Apple is delicious.": "Apple the fruit…",
+    "Apple released a new product.": "…or Apple the company?",
+    "The keys to the cabinet are on the table.": "A verb agreeing with a distant subject",
+    "I saw the man with the telescope.": "Who has the telescope?",
+}
+DEFAULT_TEXT = next(iter(PRESETS))
+MODES = {"random": "Random weights (untrained)"}
+
+state = PageState(
+    "heatmap",
+    [
+        TextParam("text", DEFAULT_TEXT, max_len=3000),
+        ChoiceParam("mode", "random", tuple(MODES)),
+        *heatmap_random.PARAMS,
+        ChoiceParam("scale", "blues", tuple(SCALES)),
+        BoolParam("auto", False),
+        BoolParam("values", True),
+    ],
+)
+state.restore()
+
+
+def use_preset() -> None:
+    choice = st.session_state.get("heatmap.preset")
+    if choice in PRESETS:
+        state.set("text", choice)
+
+
+st.title("🔥 Attention heatmap")
+st.markdown(
+    "Type a sentence and see, for every word (a **row**), how much attention it pays to every word "
+    "(the **columns**). Darker cells carry more weight; each row adds up to 1. Click a cell, or pick a "
+    "word below, to see exactly how its number was computed."
+)
+
+text_col, preset_col = st.columns([3, 2])
+text_col.text_input("Sentence", key=state.key("text"), max_chars=3000)
+preset_col.selectbox(
+    "…or try an example",
+    list(PRESETS),
+    index=None,
+    placeholder="Pick a sentence that teaches something",
+    format_func=lambda s: f"{PRESETS[s]}  ({s})",
+    key="heatmap.preset",
+    on_change=use_preset,
+)
+st.radio("Mode", list(MODES), format_func=MODES.get, key=state.key("mode"), horizontal=True)
+
+try:
+    tokens = tokenize(state["text"], max_tokens=MAX_TOKENS)
+except TokenizeError as err:
+    if err.n_tokens is None:  # empty, or too many characters
+        st.warning(f"{err}", icon="✍️")
+        state.sync()
+        st.stop()
+    tokens = tokenize(state["text"], max_tokens=err.n_tokens)[:MAX_TOKENS]
+    st.info(f"{err} The heatmap uses the first {MAX_TOKENS}.", icon="✂️")
+
+controls, canvas = st.columns([1, 2.3], gap="large")
+heatmap_random.render(state, tokens, controls, canvas)
+
+with controls.expander("Display", expanded=False):
+    st.selectbox("Colour scale", list(SCALES), format_func=SCALE_LABELS.get, key=state.key("scale"),
+                 help="All three are colour-blind safe and run light (low) to dark (high).")
+    st.toggle("Values in cells", key=state.key("values"), help="Hidden automatically above 20 × 20 words.")
+    st.toggle("Auto-scale colours", key=state.key("auto"),
+              help="Off: the colour range is fixed to 0..1, so heatmaps can be compared.")
+
+state.sync()

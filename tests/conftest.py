@@ -1,0 +1,42 @@
+"""Shared test helpers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def app_page(page: str | None = None, query: dict | None = None, timeout: float = 60) -> AppTest:
+    """An AppTest of one page, entered through streamlit_app.py as a real server does (so that the
+    sidebar's links to every page resolve). ``page`` is a path like "pages/1_🔥_Heatmap.py"."""
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=timeout)
+    if page:
+        at.switch_page(page)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return at
+
+
+def plotly_array(z):
+    """An array from a plotly chart spec: a plain list, or base64 numpy data (plotly >= 6)."""
+    import base64
+
+    import numpy as np
+
+    if isinstance(z, dict) and "bdata" in z:
+        raw = np.frombuffer(base64.b64decode(z["bdata"]), dtype=np.dtype(z["dtype"]))
+        shape = z.get("shape")
+        if isinstance(shape, str):
+            shape = [int(s) for s in shape.split(",")]
+        return raw.reshape(shape) if shape else raw
+    return np.asarray(z, dtype=float)
+
+
+def chart_specs(at: AppTest) -> list[dict]:
+    """The plotly figure specs of every chart on the page, in order."""
+    import json
+
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]

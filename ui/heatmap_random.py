@@ -1,0 +1,117 @@
+"""Heatmap page, mode "Random weights (untrained)": real attention arithmetic on random embeddings."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from attention import MAX_TOKENS
+from attention.toy_model import ToyAttention, toy_self_attention
+from figures.heatmap import attention_heatmap, head_grid
+from ui.heatmap_common import CHART_CONFIG, clickable_chart, detail_panel, weights_csv
+from ui.state import BoolParam, FloatParam, IntParam, PageState
+
+MAX_SEED = 999_999
+PARAMS = [
+    IntParam("n", 12, 2, MAX_TOKENS),
+    IntParam("d_model", 16, 2, 64),
+    IntParam("d_k", 8, 1, 32),
+    IntParam("heads", 1, 1, 8),
+    FloatParam("temp", 1.0, 0.1, 5.0, 0.1),
+    BoolParam("causal", False),
+    IntParam("seed", 42, 0, MAX_SEED),
+    IntParam("head", 0, 0, 8),
+    IntParam("row", 7, 0, MAX_TOKENS - 1),
+    IntParam("col", 1, 0, MAX_TOKENS - 1),
+]
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def compute(tokens: tuple[str, ...], d_model: int, d_k: int, heads: int, causal: bool, temp: float,
+            seed: int) -> ToyAttention:
+    return toy_self_attention(list(tokens), d_model=d_model, d_k=d_k, n_heads=heads, causal=causal,
+                              temperature=temp, rng=np.random.default_rng(seed))
+
+
+def render(state: PageState, all_tokens: list[str], controls, canvas) -> None:
+    """Draw the mode: widgets in the ``controls`` column, the heatmap in ``canvas``, the rest below."""
+    def new_draw() -> None:
+        state.set("seed", int(np.random.default_rng().integers(0, MAX_SEED + 1)))
+
+    controls.caption(
+        "An **untrained** model: embeddings and the W_Q, W_K, W_V matrices are random numbers, so the "
+        "pattern means nothing about language. It shows the *mechanism*: every number is real attention "
+        "arithmetic. Each draw uses new random matrices, so the pattern changes; the same seed always gives "
+        "the same heatmap, and the seed is in the link."
+    )
+    with controls:
+        st.button("🎲 Generate Heatmap", on_click=new_draw, type="primary", width="stretch",
+                  help="Draw new random embeddings and projections (a new seed).")
+        st.number_input("Seed", 0, MAX_SEED, step=1, key=state.key("seed"))
+        st.slider("Words used (sequence length)", 2, MAX_TOKENS, key=state.key("n"))
+        st.slider("Heads", 1, 8, key=state.key("heads"),
+                  help="Several independent attentions side by side, each with its own W_Q, W_K, W_V.")
+        st.slider("Model dimension d_model", 2, 64, key=state.key("d_model"))
+        st.slider("Query/key dimension d_k (per head)", 1, 32, key=state.key("d_k"))
+        st.slider("Temperature", 0.1, 5.0, step=0.1, key=state.key("temp"),
+                  help="Scores are divided by it before the softmax: low = sharp, high = flat.")
+        st.toggle("Causal mask (GPT-style: no peeking at later words)", key=state.key("causal"),
+                  help="Off = BERT-style: every word sees the whole sentence.")
+
+    tokens = all_tokens[: state["n"]]
+    if len(all_tokens) > len(tokens):
+        canvas.caption(f"Using the first {len(tokens)} of {len(all_tokens)} words (move *Words used* to change).")
+    if len(tokens) == 1:
+        canvas.info("Only one word: it can only attend to itself (weight 1). Add words to see attention spread.")
+    heads = state["heads"]
+    result = compute(tuple(tokens), state["d_model"], state["d_k"], heads, state["causal"], state["temp"],
+                     state["seed"])
+
+    t = len(tokens)
+    for name, top in (("row", t - 1), ("col", t - 1), ("head", heads if heads > 1 else 0)):
+        if state[name] > top:
+            state.set(name, top)
+
+    view = 0
+    if heads > 1:
+        view = canvas.selectbox(
+            "Show", list(range(heads + 1)), key=state.key("head"),
+            format_func=lambda h: "Average of all heads" if h == 0 else f"Head {h}",
+        )
+    shown = result.mean_weights if view == 0 else result.weights[view - 1]
+    label = "average of all heads" if view == 0 and heads > 1 else ("head 1" if view == 0 else f"head {view}")
+
+    def pick_cell(row: int, col: int) -> None:
+        state.set("row", min(max(row, 0), t - 1))
+        state.set("col", min(max(col, 0), t - 1))
+
+    fig = attention_heatmap(
+        shown, tokens, title=f"Attention weights, {label} (rows sum to 1)", scale=state["scale"],
+        auto_range=state["auto"], show_values=None if state["values"] else False,
+    )
+    with canvas:
+        clickable_chart(fig, "heatmap_chart", pick_cell)
+    canvas.download_button(
+        "⬇️ Download these weights (CSV)", weights_csv(shown, tokens), file_name="attention_weights.csv",
+        mime="text/csv", help="The figure itself: use the camera icon in the chart's toolbar (PNG).",
+    )
+    if heads > 1:
+        st.plotly_chart(
+            head_grid(np.concatenate([result.weights, result.mean_weights[None]]), tokens,
+                      scale=state["scale"], auto_range=state["auto"],
+                      titles=[f"Head {h + 1}" for h in range(heads)] + ["Average"]),
+            width="stretch", key="head_grid", config=CHART_CONFIG,
+        )
+
+    st.subheader("🔍 Take one row apart")
+    p1, p2 = st.columns(2)
+    p1.selectbox("Query word (row)", list(range(t)), format_func=lambda i: f"{i}: {tokens[i]}",
+                 key=state.key("row"))
+    p2.selectbox("Key word (column)", list(range(t)), format_func=lambda i: f"{i}: {tokens[i]}",
+                 key=state.key("col"))
+    head = max(view, 1) - 1
+    if view == 0 and heads > 1:
+        st.caption(f"The average view is the mean of {heads} heads; the arithmetic below is head 1's. "
+                   "Pick a head under *Show* to take that one apart.")
+    detail_panel(tokens, result.q[head], result.k[head], state["row"], state["col"], mask=result.mask,
+                 temperature=result.temperature, head_label=f"(head {head + 1})")
