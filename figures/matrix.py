@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from .style import DEFAULT_SCALE, base_layout, colorscale
+from .style import DEFAULT_SCALE, DIVERGING, base_layout, colorscale
 
 MAX_ANNOTATED_CELLS = 400  # beyond ~20 x 20 the numbers in cells become unreadable
 
@@ -84,6 +84,7 @@ def matrix_heatmap(
             y=np.arange(n_rows),
             zmin=zmin,
             zmax=zmax,
+            zmid=0 if scale == DIVERGING and zmin is None and zmax is None else None,
             colorscale=colorscale(scale),
             text=hover_text,
             hovertemplate="%{text}<extra></extra>",
@@ -110,11 +111,11 @@ def matrix_heatmap(
         )
     tick_font = 12 if max(n_rows, n_cols) <= 24 else 9
     fig.update_xaxes(
-        title=x_title, tickvals=list(range(n_cols)), ticktext=cols, side="top",
+        title=x_title, tickvals=list(range(n_cols)), ticktext=cols, side="top", range=[-0.5, n_cols - 0.5],
         tickangle=-45 if n_cols > 6 else 0, tickfont_size=tick_font, showgrid=False, zeroline=False,
     )
     fig.update_yaxes(
-        title=y_title, tickvals=list(range(n_rows)), ticktext=rows, autorange="reversed",
+        title=y_title, tickvals=list(range(n_rows)), ticktext=rows, range=[n_rows - 0.5, -0.5],
         tickfont_size=tick_font, showgrid=False, zeroline=False,
     )
     if square:

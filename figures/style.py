@@ -22,8 +22,13 @@ DEFAULT_SCALE = "blues"
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 
 
+DIVERGING = "diverging"  # for signed matrices (Q, K, V, scores): blue < 0 < red, centred on 0
+
+
 def colorscale(name: str) -> list:
-    """The plotly colour scale for one of :data:`SCALES` (unknown names fall back to the default)."""
+    """The plotly colour scale for one of :data:`SCALES` or :data:`DIVERGING` (unknown: the default)."""
+    if name == DIVERGING:
+        return get_colorscale("RdBu_r")
     return get_colorscale(SCALES.get(name, SCALES[DEFAULT_SCALE]))
 
 

@@ -15,7 +15,7 @@ def test_labels_by_position_escaped_and_hover():
     assert list(fig.layout.xaxis.tickvals) == [0, 1]
     assert heat.text[0][1] == '"the" → "it": 0.30'
     assert (heat.zmin, heat.zmax) == (0, 1)
-    assert fig.layout.yaxis.autorange == "reversed"
+    assert list(fig.layout.yaxis.range) == [1.5, -0.5]  # row 0 at the top
     assert fig.layout.xaxis.title.text == "key"
     assert heat.texttemplate  # few cells: values shown
 
