@@ -147,7 +147,9 @@ def find_model_dir(path: str | os.PathLike | None = None) -> Path:
             try:
                 folder = Path(snapshot_download(MODEL_ID, allow_patterns=list(MODEL_FILES)))
             except Exception as exc:  # network errors, rate limits, ...: say how to get the model
-                raise ModelUnavailable(f"Download from the Hugging Face Hub failed ({exc}). {HOW_TO_GET}") from exc
+                raise ModelUnavailable(
+                    f"Download from the Hugging Face Hub failed ({exc}). {HOW_TO_GET}"
+                ) from exc
             return _checked(folder, "The Hugging Face Hub snapshot")
     raise ModelUnavailable(HOW_TO_GET)
 
@@ -156,63 +158,143 @@ def find_model_dir(path: str | os.PathLike | None = None) -> Path:
 # Numerics: erf, GELU, LayerNorm
 
 # Rational approximations of erf / erfc from the Cephes library (S. L. Moshier, ndtr.c, public
-# domain), the ones scipy.special.erf compiles; relative error ~1e-16 in float64.
-_ERF_T = (9.60497373987051638749e0, 9.00260197203842689217e1, 2.23200534594684319226e3,
-          7.00332514112805075473e3, 5.55923013010394962768e4)
-_ERF_U = (1.0, 3.35617141647503099647e1, 5.21357949780152679795e2, 4.59432382970980127987e3,
-          2.26290000613890934246e4, 4.92673942608635921086e4)
-_ERFC_P = (2.46196981473530512524e-10, 5.64189564831068821977e-1, 7.46321056442269912687e0,
-           4.86371970985681366614e1, 1.96520832956077098242e2, 5.26445194995477358631e2,
-           9.34528527171957607540e2, 1.02755188689515710272e3, 5.57535335369399327526e2)
-_ERFC_Q = (1.0, 1.32281951154744992508e1, 8.67072140885989742329e1, 3.54937778887819891062e2,
-           9.75708501743205489753e2, 1.82390916687909736289e3, 2.24633760818710981792e3,
-           1.65666309194161350182e3, 5.57535340817727675546e2)
-_ERFC_R = (5.64189583547755073984e-1, 1.27536670759978104416e0, 5.01905042251180477414e0,
-           6.16021097993053585195e0, 7.40974269950448939160e0, 2.97886665372100240670e0)
-_ERFC_S = (1.0, 2.26052863220117276590e0, 9.39603524938001434673e0, 1.20489539808096656605e1,
-           1.70814450747565897222e1, 9.60896809063285878198e0, 3.36907645100081516050e0)
+# domain), the ones scipy.special.erf compiles; relative error ~1e-16 in float64. (Cephes' third
+# branch, |x| >= 8, is not needed: erf is exactly ±1 in float64 beyond |x| = 6.)
+_ERF_T = (
+    9.60497373987051638749e0,
+    9.00260197203842689217e1,
+    2.23200534594684319226e3,
+    7.00332514112805075473e3,
+    5.55923013010394962768e4,
+)
+_ERF_U = (
+    1.0,
+    3.35617141647503099647e1,
+    5.21357949780152679795e2,
+    4.59432382970980127987e3,
+    2.26290000613890934246e4,
+    4.92673942608635921086e4,
+)
+_ERFC_P = (
+    2.46196981473530512524e-10,
+    5.64189564831068821977e-1,
+    7.46321056442269912687e0,
+    4.86371970985681366614e1,
+    1.96520832956077098242e2,
+    5.26445194995477358631e2,
+    9.34528527171957607540e2,
+    1.02755188689515710272e3,
+    5.57535335369399327526e2,
+)
+_ERFC_Q = (
+    1.0,
+    1.32281951154744992508e1,
+    8.67072140885989742329e1,
+    3.54937778887819891062e2,
+    9.75708501743205489753e2,
+    1.82390916687909736289e3,
+    2.24633760818710981792e3,
+    1.65666309194161350182e3,
+    5.57535340817727675546e2,
+)
 
 
-def _poly(x: np.ndarray, coefficients: tuple[float, ...]) -> np.ndarray:
-    """Horner: c0 x^m + c1 x^(m-1) + ... + cm."""
-    out = np.full_like(x, coefficients[0])
+def _horner(x: np.ndarray, coefficients: tuple[float, ...], out: np.ndarray) -> np.ndarray:
+    """c0 x^m + c1 x^(m-1) + ... + cm, written into ``out``."""
+    out.fill(coefficients[0])
     for c in coefficients[1:]:
         out *= x
         out += c
     return out
 
 
-def erf(x: np.ndarray) -> np.ndarray:
-    """The error function, vectorised (numpy has none); absolute error < 1e-15 in float64.
+# Eigen's / XLA's float32 erf (generic_fast_erf_float): numerator odd, denominator even in x.
+_ERF32_ALPHA = (
+    -2.72614225801306e-10,
+    2.77068142495902e-08,
+    -2.10102402082508e-06,
+    -5.69250639462346e-05,
+    -7.34990630326855e-04,
+    -2.95459980854025e-03,
+    -1.60960333262415e-02,
+)
+_ERF32_BETA = (
+    -1.45660718464996e-05,
+    -2.13374055278905e-04,
+    -1.68282697438203e-03,
+    -7.37332916720468e-03,
+    -1.42647390514189e-02,
+)
 
-    Computed in float64 and returned in the input's floating dtype (float32 stays float32).
-    For |x| <= 1: erf = x T(x²)/U(x²); above: erf = 1 - erfc(|x|) with erfc = exp(-x²) P/Q
-    (|x| < 8) or exp(-x²) R/S, signed back.
+
+def _erf_float32(x: np.ndarray) -> np.ndarray:
+    # Evaluated in float64: in float32 arithmetic the error is 4e-7, in float64 below 1e-7
+    # (including the final rounding to float32), for twice the time of float32 arithmetic.
+    x = np.clip(x, -4.0, 4.0, dtype=np.float64)
+    z = x * x
+    num, den = np.empty_like(x), np.empty_like(x)
+    _horner(z, _ERF32_ALPHA, num)
+    _horner(z, _ERF32_BETA, den)
+    num *= x
+    num /= den
+    return num.astype(np.float32)
+
+
+def erf(x: np.ndarray) -> np.ndarray:
+    """The error function, vectorised (numpy has none), in the input's floating dtype.
+
+    float64 (and integers): Cephes' split, absolute error below 1e-15. For |x| <= 1,
+    erf = x T(x²)/U(x²); above, erf = sign(x) (1 - erfc(|x|)) with erfc(a) = exp(-a²) P(a)/Q(a),
+    a clipped to 6 (erfc(6) < 3e-17, so 1 - erfc is exactly 1). Both branches run on the whole
+    array (no fancy indexing: faster on small arrays).
+
+    float32: the rational approximation of Eigen and XLA, erf = x α(x²)/β(x²) with x clipped to
+    [-4, 4] (beyond, erf is ±1 in float32), evaluated in float64 and rounded to float32: absolute
+    error below 1e-7 (rounding included). It makes the GELU fast: a third of the operations of
+    the Cephes path.
     """
     x = np.asarray(x)
-    dtype = x.dtype if np.issubdtype(x.dtype, np.floating) else np.float64
-    x64 = x.astype(np.float64)
-    a = np.abs(x64)
+    if x.dtype == np.float32:
+        return _erf_float32(x)
+    if not np.issubdtype(x.dtype, np.floating) or x.dtype.itemsize < 4:
+        x = x.astype(np.float64)
+    a = np.abs(x)
+    z = x * x
+    num, den = np.empty_like(x), np.empty_like(x)
     small = a <= 1.0
-    z = x64 * x64
-    out = x64 * _poly(z, _ERF_T) / _poly(z, _ERF_U)
-    if not small.all():
-        big = a[~small]
-        near = big < 8.0
-        tail = np.empty_like(big)
-        tail[near] = _poly(big[near], _ERFC_P) / _poly(big[near], _ERFC_Q)
-        tail[~near] = _poly(big[~near], _ERFC_R) / _poly(big[~near], _ERFC_S)
-        with np.errstate(under="ignore"):
-            erfc = np.exp(-big * big) * tail
-        out[~small] = np.copysign(1.0 - erfc, x64[~small])
-    return out.astype(dtype, copy=False)
+    all_small = bool(small.all())
+    if not all_small:
+        np.minimum(z, 1.0, out=z)  # keep the small-|x| branch finite where it is not used
+    _horner(z, _ERF_T, num)
+    _horner(z, _ERF_U, den)
+    num /= den
+    num *= x  # erf for |x| <= 1
+    if all_small:
+        return num
+    np.clip(a, 1.0, 6.0, out=a)
+    tail = np.empty_like(x)
+    _horner(a, _ERFC_P, tail)
+    _horner(a, _ERFC_Q, den)
+    tail /= den
+    np.multiply(a, a, out=a)
+    np.negative(a, out=a)
+    np.exp(a, out=a)
+    tail *= a  # erfc(|x|) for |x| > 1
+    np.subtract(1.0, tail, out=tail)
+    np.copysign(tail, x, out=tail)
+    np.copyto(tail, num, where=small)
+    return tail
 
 
 #   GELU(x) = x · Φ(x) = x · (1 + erf(x / √2)) / 2     (exact form, as BERT's "gelu")
 def gelu(x: np.ndarray) -> np.ndarray:
     """Exact (erf) GELU, not the tanh approximation; float32 in, float32 out."""
     x = np.asarray(x)
-    return (x * (0.5 * (1.0 + erf(x * x.dtype.type(np.sqrt(0.5)))))).astype(x.dtype, copy=False)
+    phi = erf(x * x.dtype.type(np.sqrt(0.5)))  # a new array: finish in place
+    phi += 1.0
+    phi *= 0.5
+    phi *= x
+    return phi
 
 
 #   LayerNorm(x) = (x - mean) / sqrt(var + eps) · γ + β   (over the last axis)
@@ -324,10 +406,14 @@ class Encoder:
             # PyTorch Linear stores (out, in) and computes x @ W.T + b: keep the transposes, (in, out).
             layers.append(
                 _Layer(
-                    w_qkv=_frozen(np.concatenate(
-                        [w(a + f"self.{m}.weight").T for m in ("query", "key", "value")], axis=1
-                    )),
-                    b_qkv=_frozen(np.concatenate([w(a + f"self.{m}.bias") for m in ("query", "key", "value")])),
+                    w_qkv=_frozen(
+                        np.concatenate(
+                            [w(a + f"self.{m}.weight").T for m in ("query", "key", "value")], axis=1
+                        )
+                    ),
+                    b_qkv=_frozen(
+                        np.concatenate([w(a + f"self.{m}.bias") for m in ("query", "key", "value")])
+                    ),
                     w_o=_frozen(w(a + "output.dense.weight").T),
                     b_o=_frozen(w(a + "output.dense.bias")),
                     ln1_g=_frozen(w(a + "output.LayerNorm.weight")),
