@@ -110,3 +110,40 @@ def row_bars(weights_row: np.ndarray, tokens: Sequence[str], query: str, *, high
     fig.update_yaxes(title="attention weight", range=[0, max(1.0, float(np.max(weights_row)) * 1.15)])
     fig.update_xaxes(title=KEY_AXIS, tickangle=-45 if len(tokens) > 8 else 0)
     return base_layout(fig, title=f'Where "{plot_text(query)}" looks (weights sum to 1)', height=340)
+
+
+def head_mosaic(weights: np.ndarray, tokens: Sequence[str], *, scale: str = DEFAULT_SCALE) -> go.Figure:
+    """All heads of a model ``(L, H, n, n)`` as one tiled heatmap: a row of maps per layer.
+
+    One trace instead of L·H subplots keeps it fast; an invisible marker at the centre of each map carries
+    ``customdata`` = [layer, head], so a click can open that head.
+    """
+    n_layers, n_heads, n, _ = weights.shape
+    step = n + 1  # one blank (NaN) row/column between maps
+    z = np.full((n_layers * step - 1, n_heads * step - 1), np.nan)
+    text = np.full(z.shape, "", dtype=object)
+    labels = [plot_text(t) for t in tokens]
+    for layer in range(n_layers):
+        for head in range(n_heads):
+            r0, c0 = layer * step, head * step
+            z[r0:r0 + n, c0:c0 + n] = weights[layer, head]
+            for i in range(n):
+                for j in range(n):
+                    text[r0 + i, c0 + j] = f'L{layer} H{head}: "{labels[i]}" → "{labels[j]}": {weights[layer, head, i, j]:.2f}'
+    fig = go.Figure(go.Heatmap(z=z, zmin=0, zmax=1, colorscale=colorscale(scale), text=text,
+                               hovertemplate="%{text}<extra></extra>", hoverongaps=False,
+                               colorbar=dict(thickness=10, len=0.8)))
+    centres = [(layer, head) for layer in range(n_layers) for head in range(n_heads)]
+    fig.add_trace(go.Scatter(
+        x=[h * step + (n - 1) / 2 for _, h in centres], y=[lay * step + (n - 1) / 2 for lay, _ in centres],
+        mode="markers", marker=dict(size=max(8, min(40, 3 * n)), opacity=0), customdata=centres,
+        text=[f"layer {lay}, head {h}: click to open" for lay, h in centres], hovertemplate="%{text}<extra></extra>",
+        showlegend=False, name="heads"))
+    fig.update_xaxes(tickvals=[h * step + (n - 1) / 2 for h in range(n_heads)],
+                     ticktext=[f"H{h}" for h in range(n_heads)], side="top", showgrid=False, zeroline=False,
+                     title="head", range=[-0.5, z.shape[1] - 0.5])
+    fig.update_yaxes(tickvals=[lay * step + (n - 1) / 2 for lay in range(n_layers)],
+                     ticktext=[f"L{lay}" for lay in range(n_layers)], showgrid=False, zeroline=False, title="layer",
+                     range=[z.shape[0] - 0.5, -0.5], scaleanchor="x", constrain="domain")
+    return base_layout(fig, title="Every head of every layer (rows: queries, columns: keys in each map)",
+                       height=int(150 + 850 * z.shape[0] / z.shape[1]))

@@ -4,7 +4,7 @@ import streamlit as st
 
 from attention import MAX_TOKENS, TokenizeError, tokenize
 from figures.style import SCALE_LABELS, SCALES
-from ui import heatmap_random
+from ui import heatmap_pretrained, heatmap_random
 from ui.layout import setup_page
 from ui.state import BoolParam, ChoiceParam, PageState, TextParam
 
@@ -18,7 +18,7 @@ PRESETS = {
     "I saw the man with the telescope.": "Who has the telescope?",
 }
 DEFAULT_TEXT = next(iter(PRESETS))
-MODES = {"random": "Random weights (untrained)"}
+MODES = {"random": "Random weights (untrained)", "pretrained": "Pretrained model (all-MiniLM-L6-v2)"}
 
 state = PageState(
     "heatmap",
@@ -26,6 +26,7 @@ state = PageState(
         TextParam("text", DEFAULT_TEXT, max_len=3000),
         ChoiceParam("mode", "random", tuple(MODES)),
         *heatmap_random.PARAMS,
+        *heatmap_pretrained.PARAMS,
         ChoiceParam("scale", "blues", tuple(SCALES)),
         BoolParam("auto", False),
         BoolParam("values", True),
@@ -60,18 +61,21 @@ preset_col.selectbox(
 )
 st.radio("Mode", list(MODES), format_func=MODES.get, key=state.key("mode"), horizontal=True)
 
-try:
-    tokens = tokenize(state["text"], max_tokens=MAX_TOKENS)
-except TokenizeError as err:
-    if err.n_tokens is None:  # empty, or too many characters
-        st.warning(f"{err}", icon="✍️")
-        state.sync()
-        st.stop()
-    tokens = tokenize(state["text"], max_tokens=err.n_tokens)[:MAX_TOKENS]
-    st.info(f"{err} The heatmap uses the first {MAX_TOKENS}.", icon="✂️")
-
 controls, canvas = st.columns([1, 2.3], gap="large")
-heatmap_random.render(state, tokens, controls, canvas)
+if state["mode"] == "pretrained":
+    heatmap_pretrained.render(state, state["text"], controls, canvas)
+else:
+    try:
+        tokens = tokenize(state["text"], max_tokens=MAX_TOKENS)
+    except TokenizeError as err:
+        if err.n_tokens is None:  # empty, or too many characters
+            canvas.warning(f"{err}", icon="✍️")
+            tokens = None
+        else:
+            tokens = tokenize(state["text"], max_tokens=err.n_tokens)[:MAX_TOKENS]
+            canvas.info(f"{err} The heatmap uses the first {MAX_TOKENS}.", icon="✂️")
+    if tokens:
+        heatmap_random.render(state, tokens, controls, canvas)
 
 with controls.expander("Display", expanded=False):
     st.selectbox("Colour scale", list(SCALES), format_func=SCALE_LABELS.get, key=state.key("scale"),

@@ -53,3 +53,20 @@ def test_heatmap_html_payload_is_shown_literally(page, app_server):
     assert page.evaluate("window.__xss") is None
     ticks = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot .ytick text').all_text_contents()
     assert "<" in ticks and "img" in ticks, ticks
+
+
+def test_pretrained_mode_click_a_cell_and_open_a_head(page, app_server):
+    open_app(page, app_server, "Heatmap", {"mode": "pretrained", "layer": "0", "pt_head": "2", "row": "0", "col": "0"})
+    assert_no_exception(page)
+    chart = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').first
+    chart.wait_for()
+    box = chart.bounding_box()
+    dx, dy = chart.evaluate(
+        "el => [el._fullLayout.xaxis._offset + el._fullLayout.xaxis.d2p(2),"
+        " el._fullLayout.yaxis._offset + el._fullLayout.yaxis.d2p(3)]"
+    )
+    page.mouse.click(box["x"] + dx, box["y"] + dy)
+    wait_for_rerun(page)
+    assert_no_exception(page)
+    assert (query_params(page)["row"], query_params(page)["col"]) == (["3"], ["2"])
+    assert page.get_by_text("How the weight of").first.is_visible()
