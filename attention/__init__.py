@@ -46,3 +46,9 @@ __all__ = [
     "RowArithmetic",
     "row_arithmetic",
 ]
+
+# Memory-efficient attention and what it is compared with (Complexity page)
+from .rnn import RNNParams, init_rnn, rnn_forward  # noqa: E402
+from .tiled import TileStep, tiled_attention  # noqa: E402
+
+__all__ += ["tiled_attention", "TileStep", "RNNParams", "init_rnn", "rnn_forward"]

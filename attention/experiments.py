@@ -36,6 +36,8 @@ __all__ = [
     "demo_mask",
     "weight_outside_mask",
     "same_output_weights",
+    "Counterfactual",
+    "counterfactual",
     "unshifted_softmax",
     "weights_nbytes",
 ]
@@ -100,16 +102,28 @@ def softmax_jacobian(w: np.ndarray) -> np.ndarray:
     return w[..., :, None] * np.eye(w.shape[-1]) - w[..., :, None] * w[..., None, :]  # (..., S, S)
 
 
-#   ‖J‖_F² = Σ_j w_j² − 2 Σ_j w_j³ + (Σ_j w_j²)²   (expand Σ_ij (δ_ij w_i − w_i w_j)²)
+def _sum_of_others(x: np.ndarray) -> np.ndarray:
+    """``out[..., i] = Σ_{j≠i} x[..., j]`` from exclusive prefix and suffix sums: no ``total − x_i``,
+    which would round away everything but x_i when x_i is close to the total."""
+    zero = np.zeros_like(x[..., :1])
+    before = np.concatenate([zero, np.cumsum(x[..., :-1], axis=-1)], axis=-1)  # Σ_{j<i}
+    after = np.concatenate([np.flip(np.cumsum(np.flip(x[..., 1:], axis=-1), axis=-1), axis=-1), zero],
+                           axis=-1)  # Σ_{j>i}
+    return before + after
+
+
+#   ‖J‖_F² = Σ_i w_i² (1 − w_i)² + Σ_i w_i² Σ_{j≠i} w_j²,   with 1 − w_i = Σ_{j≠i} w_j
 def jacobian_norm(w: np.ndarray) -> np.ndarray:
     """Frobenius norm of :func:`softmax_jacobian` without building the ``S x S`` matrix.
 
     0 for a one-hot ``w`` (a saturated softmax passes no gradient back to its scores);
-    ``sqrt(S - 1) / S`` for a uniform ``w``.
+    ``sqrt(S - 1) / S`` for a uniform ``w``. ``1 − w_i`` is summed from the other weights, so
+    the norm stays accurate when one weight is within rounding of 1.
     """
     w = np.asarray(w, dtype=float)
-    w2 = np.sum(w**2, axis=-1)
-    return np.sqrt(np.maximum(w2 - 2 * np.sum(w**3, axis=-1) + w2**2, 0.0))
+    diagonal = w**2 * _sum_of_others(w) ** 2  # (..., S): J_ii² = (w_i (1 − w_i))²
+    off_diagonal = w**2 * _sum_of_others(w**2)  # (..., S): Σ_{j≠i} (w_i w_j)²
+    return np.sqrt(np.sum(diagonal + off_diagonal, axis=-1))
 
 
 @dataclass(frozen=True)
@@ -125,6 +139,11 @@ class ScalingStats:
     entropy: dict[str, np.ndarray]  # nats, at most log S
     grad_norm: dict[str, np.ndarray]  # ‖∂w/∂s‖_F of the row
     example: dict[str, np.ndarray]  # (S,) the first row's weights
+
+    def means(self) -> dict[str, dict[str, float]]:
+        """``{statistic: {variant: mean over rows}}`` for statistic in max_weight, entropy, grad_norm."""
+        return {stat: {name: float(np.mean(values)) for name, values in getattr(self, stat).items()}
+                for stat in ("max_weight", "entropy", "grad_norm")}
 
 
 def softmax_row_stats(d_k: int, n_keys: int, n_rows: int, *, rng: np.random.Generator) -> ScalingStats:
@@ -272,17 +291,40 @@ def same_output_weights(w: np.ndarray, v: np.ndarray) -> np.ndarray | None:
     return w if moved else None
 
 
+@dataclass(frozen=True)
+class Counterfactual:
+    """One query's attention row and a different row with the same output (see :func:`counterfactual`)."""
+
+    weights: np.ndarray  # (S,) from scaled_dot_product_attention
+    output: np.ndarray  # (d_v,)
+    alt_weights: np.ndarray | None  # (S,) or None when no other row gives this output
+    alt_output: np.ndarray | None  # (d_v,)
+
+
+def counterfactual(x: np.ndarray, p: Projections, row: int) -> Counterfactual:
+    """Self-attention of ``x`` ``(T, d_model)`` with ``p``; for query ``row``, also weights that differ
+    from the model's but give the same output (:func:`same_output_weights`)."""
+    q, k, v = project_qkv(x, p)  # (T, d_k), (T, d_k), (T, d_v)
+    output, weights = scaled_dot_product_attention(q, k, v)  # (T, d_v), (T, T)
+    w = weights[row].astype(float)
+    v64 = v.astype(float)
+    alt = same_output_weights(w, v64)
+    alt_output = None if alt is None else alt @ v64  # (S,) x (S, d_v) -> (d_v,)
+    return Counterfactual(weights=w, output=output[row].astype(float), alt_weights=alt, alt_output=alt_output)
+
+
 #   exp(s_j) / Σ_i exp(s_i)  without subtracting max(s): overflows once a score passes ~88 (float32)
-def unshifted_softmax(s: np.ndarray) -> np.ndarray:
+def unshifted_softmax(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The textbook softmax computed literally, for comparison with :func:`attention.softmax`.
 
     This is the version *not* to use: float32 ``exp`` overflows to inf above about 88.7, and
     inf / inf is NaN. Floating-point warnings are silenced so the NaN can be shown.
+    Returns ``(exps, weights)``: the unshifted exponentials and their normalised values.
     """
     s = np.asarray(s, dtype=np.float32)
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         e = np.exp(s)
-        return e / e.sum(axis=-1, keepdims=True)
+        return e, e / e.sum(axis=-1, keepdims=True)
 
 
 def weights_nbytes(ns: Sequence[int], d: int, *, rng: np.random.Generator) -> list[int]:

@@ -46,11 +46,14 @@ from .core import scaled_dot_product_attention
 from .explain import RowArithmetic, row_arithmetic
 from .pretrained_findings import (
     CLS,
+    DISAMBIGUATION,
     GUIDED_FINDINGS,
     SEP,
     SPECIAL_TOKENS,
+    Disambiguation,
     Finding,
     cls_share,
+    cosine_similarity,
     head_average,
     hide_special,
     next_token_score,
@@ -94,8 +97,12 @@ __all__ = [
     "next_token_score",
     "cls_share",
     "token_index",
+    "cosine_similarity",
     "Finding",
     "GUIDED_FINDINGS",
+    "Disambiguation",
+    "DISAMBIGUATION",
+    "locate_model",
 ]
 
 MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
@@ -143,10 +150,10 @@ def _checked(folder: Path, origin: str) -> Path:
     """``folder`` resolved, if it holds the model files; else ModelUnavailable naming what is wrong."""
     folder = Path(folder).expanduser()
     if not folder.is_dir():
-        raise ModelUnavailable(f"{origin} {str(folder)!r} is not a folder. {HOW_TO_GET}")
+        raise ModelUnavailable(f"{origin} ({str(folder)!r}) does not exist or is not a folder. {HOW_TO_GET}")
     missing = _missing(folder)
     if missing:
-        raise ModelUnavailable(f"{origin} {str(folder)!r} lacks {', '.join(missing)}. {HOW_TO_GET}")
+        raise ModelUnavailable(f"{origin} ({str(folder)!r}) lacks {', '.join(missing)}. {HOW_TO_GET}")
     return folder.resolve()
 
 
@@ -181,10 +188,10 @@ def _hub_dir() -> Path:
 def locate_model(path: str | os.PathLike | None = None) -> tuple[Path, str]:
     """Like :func:`find_model_dir`, also naming the source: "argument", "environment", "package" or "hub"."""
     if path is not None:
-        return _checked(Path(path), "The model folder"), "argument"
+        return _checked(Path(path), "The model folder given"), "argument"
     env = os.environ.get(ENV_VAR, "").strip()
     if env:
-        return _checked(Path(env), f"{ENV_VAR} points to"), "environment"
+        return _checked(Path(env), f"The folder in {ENV_VAR}"), "environment"
     folder = _package_dir()
     if folder is not None:
         return folder, "package"
@@ -248,7 +255,10 @@ class Encoding:
         Every head's attention weights: ``attentions[l, h, i, j]`` is how much token i attends to
         token j in head h of layer l; each row sums to 1.
     last_hidden_state : numpy.ndarray, shape (n, 384), float32
-        The encoder's output, one contextual vector per token.
+        The encoder's output, one contextual vector per token (``hidden_states[-1]``).
+    hidden_states : numpy.ndarray, shape (L + 1, n, 384), float32
+        Each token's vector after the embeddings (index 0) and after every layer (1..L), as
+        ``output_hidden_states=True`` gives in ``transformers``.
     queries, keys, values : numpy.ndarray, shape (L, H, n, d_k), float32
         Each head's q, k, v (biases included), from which ``attentions`` was computed.
     truncated_from : int or None
@@ -262,11 +272,15 @@ class Encoding:
     offsets: list[tuple[int, int]]
     word_ids: list[int | None]
     attentions: np.ndarray
-    last_hidden_state: np.ndarray
+    hidden_states: np.ndarray
     queries: np.ndarray
     keys: np.ndarray
     values: np.ndarray
     truncated_from: int | None = None
+
+    @property
+    def last_hidden_state(self) -> np.ndarray:
+        return self.hidden_states[-1]
 
     @property
     def n_tokens(self) -> int:
@@ -394,9 +408,9 @@ class Encoder:
     # -- tokens ----------------------------------------------------------------------------------------
 
     def tokenize(self, text: str, *, truncate: bool = False):
-        """The word pieces of ``text`` with ``[CLS]``/``[SEP]``: a ``tokenizers.Encoding``-like record.
+        """The word pieces of ``text``, ``[CLS]`` first and ``[SEP]`` last, as the model reads them.
 
-        Returns ``(tokens, ids, offsets, word_ids, truncated_from)``.
+        Returns ``(tokens, ids, offsets, word_ids, truncated_from)``: see :class:`Encoding`.
 
         Raises
         ------
@@ -433,6 +447,9 @@ class Encoder:
 
     # -- the forward pass ------------------------------------------------------------------------------
 
+    #   x₀ = LayerNorm(E_word[ids] + E_pos[0..n) + E_segment[0])
+    #   per layer:  a = LayerNorm(x + MultiHead(x) W_O + b_O),   x ← LayerNorm(a + GELU(a W₁ + b₁) W₂ + b₂)
+    #   MultiHead(x) = Concat_h softmax(q_h k_hᵀ / √d_k) v_h,    q_h, k_h, v_h = slices of x W_QKV + b_QKV
     def encode(self, text: str, *, truncate: bool = False) -> Encoding:
         """Run the encoder on one text; see :class:`Encoding` for what comes back.
 
@@ -447,12 +464,14 @@ class Encoder:
         n, L, H, d_k, d = len(ids), self.n_layers, self.n_heads, self.d_k, self.d_model
         attentions = np.empty((L, H, n, n), dtype=np.float32)
         qkv_heads = np.empty((L, 3, H, n, d_k), dtype=np.float32)  # per layer: queries, keys, values
+        hidden = np.empty((L + 1, n, d), dtype=np.float32)  # after the embeddings, then after each layer
 
         # Embeddings: word piece + position + segment (one sentence: segment 0), then LayerNorm.
         x = self.word_embeddings[ids]  # (n, d), a new array
         x += self.position_embeddings[:n]
         x += self.token_type_embeddings[0]
         x = layer_norm(x, self.emb_ln_g, self.emb_ln_b, self.eps)  # (n, d)
+        hidden[0] = x
 
         for i, p in enumerate(self.layers):
             # Self-attention: every head by scaled_dot_product_attention, scale 1/√d_k, no mask.
@@ -474,6 +493,7 @@ class Encoder:
             h += p.b_out
             h += x  # residual
             x = layer_norm(h, p.ln2_g, p.ln2_b, self.eps)  # (n, d)
+            hidden[i + 1] = x
 
         return Encoding(
             text=text,
@@ -483,7 +503,7 @@ class Encoder:
             offsets=offsets,
             word_ids=word_ids,
             attentions=attentions,
-            last_hidden_state=x,
+            hidden_states=hidden,
             queries=qkv_heads[:, 0],
             keys=qkv_heads[:, 1],
             values=qkv_heads[:, 2],

@@ -24,7 +24,9 @@ __all__ = [
     "next_token_score",
     "cls_share",
     "token_index",
+    "cosine_similarity",
     "Finding",
+    "Disambiguation",
     "GUIDED_FINDINGS",
     "DISAMBIGUATION",
 ]
@@ -138,23 +140,75 @@ def token_index(tokens: Sequence[str], word: str, occurrence: int = 0) -> int:
     return hits[occurrence]
 
 
+#   cos(u, v) = u·v / (|u| |v|)
+def cosine_similarity(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Cosine similarity along the last axis: ``(..., d)`` with ``(..., d)`` -> ``(...)``, in [-1, 1].
+
+    E.g. a token's ``hidden_states[:, i]`` ``(L + 1, d)`` in two sentences gives one value per layer:
+    how alike the two contextual vectors still are.
+    """
+    u, v = np.asarray(u, dtype=np.float64), np.asarray(v, dtype=np.float64)
+    norms = np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1)
+    return np.sum(u * v, axis=-1) / np.where(norms > 0, norms, 1.0)
+
+
 @dataclass(frozen=True)
 class Finding:
-    """A pattern a trained head shows on a sentence, checked by the tests on the reference fixture.
+    """A pattern that trained heads show on a sentence; the tests check it on the reference fixture.
 
-    ``measure`` names the score ("previous", "next" or "cls", i.e. :func:`previous_token_score`,
-    :func:`next_token_score`, :func:`cls_share` with tokens) and ``at_least`` the value the head
-    reaches on ``sentence`` (rounded down from the measured one).
+    ``measure`` names the score: "previous" (:func:`previous_token_score`), "next"
+    (:func:`next_token_score`) or "cls" (:func:`cls_share`), each computed with the tokens, i.e. over
+    word rows only. Every head in ``heads`` (0-based ``(layer, head)`` pairs, the first one the
+    clearest) scores at least ``at_least`` on ``sentence`` (a round number below the measured value).
     """
 
     key: str
     title: str
     sentence: str
-    layer: int  # 0-based
-    heads: tuple[int, ...]  # 0-based
+    heads: tuple[tuple[int, int], ...]
     measure: str
     at_least: float
 
 
-GUIDED_FINDINGS: tuple[Finding, ...] = ()
-DISAMBIGUATION: tuple[str, str] = ("Apple is delicious.", "Apple released a new product.")
+@dataclass(frozen=True)
+class Disambiguation:
+    """The same word in two sentences: which context word its row in one head reaches for.
+
+    In each sentence, the row of ``word`` in ``(layer, head)`` gives its largest weight among the other
+    words (not itself, not ``[CLS]``/``[SEP]``) to ``context_words[i]``, at least ``at_least``; the
+    word's input vectors are identical, its output vectors differ (cosine ``output_cosine_below``).
+    """
+
+    sentences: tuple[str, str]
+    word: str
+    layer: int
+    head: int
+    context_words: tuple[str, str]
+    at_least: float
+    output_cosine_below: float
+
+
+_ANIMAL = "The animal didn't cross the street because it was too tired."
+
+# Measured with attention.pretrained on these sentences and checked against PyTorch by
+# tests/test_pretrained.py (values: numpy encoder; fixture agrees to 1e-5).
+GUIDED_FINDINGS: tuple[Finding, ...] = (
+    # every word attends to the word before it: 0.9999 (every such row >= 0.999)
+    Finding("previous", "A previous-token head", _ANIMAL, ((0, 2),), "previous", 0.99),
+    # mean weight on the next word 0.59 (0.55 to 0.74 on the other fixture sentences); the highest
+    # next-token score of all 72 heads; function words look ahead, content words park on [CLS]
+    Finding("next", "A next-token head", _ANIMAL, ((1, 8),), "next", 0.5),
+    # the words put 0.87, 0.85, 0.90 of their attention on [CLS]; 29 of the 72 heads put more than half
+    Finding("cls", "Heads that park on [CLS]", _ANIMAL, ((2, 7), (2, 9), (4, 5)), "cls", 0.8),
+)
+
+# Row of "apple" in layer 0, head 3: 0.55 on "delicious" / 0.46 on "released"; output cosine 0.86
+DISAMBIGUATION = Disambiguation(
+    sentences=("Apple is delicious.", "Apple released a new product."),
+    word="apple",
+    layer=0,
+    head=3,
+    context_words=("delicious", "released"),
+    at_least=0.4,
+    output_cosine_below=0.9,
+)

@@ -17,6 +17,8 @@ __all__ = ["RNNParams", "init_rnn", "rnn_forward"]
 
 @dataclass(frozen=True)
 class RNNParams:
+    """Weights of the RNN: d input features, d hidden units."""
+
     w_x: np.ndarray  # (d, d)
     w_h: np.ndarray  # (d, d)
     b: np.ndarray  # (d,)

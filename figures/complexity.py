@@ -1,181 +1,258 @@
-"""Figures of the Complexity page: cost models, live measurements, the H100 reference, online softmax."""
+"""Figures of the Complexity page: cost model, live measurements, attention vs RNN, H100 reference, online softmax.
+
+Measurements come in as a table (a pandas DataFrame, one row per measured job) with the columns of
+:data:`MEASUREMENT_COLUMNS`; every figure has a title and axis labels, no fixed width.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from .style import PALETTE, base_layout
 
-COLOURS = {"naive": PALETTE[5], "tiled": PALETTE[0], "rnn": PALETTE[2], "sdpa_flash": PALETTE[0],
-           "sdpa_mem_efficient": PALETTE[2], "sdpa_cudnn": PALETTE[3], "model": "#888888"}
-NAMES = {"naive": "naive (n × n matrix)", "tiled": "tiled (online softmax)", "rnn": "RNN (n sequential steps)",
-         "sdpa_flash": "FlashAttention-2", "sdpa_mem_efficient": "memory-efficient", "sdpa_cudnn": "cuDNN"}
 MIB = 2**20
+GB = 1e9
+H100_GB = 80.0
+COLOURS = {
+    "naive": PALETTE[5],
+    "tiled": PALETTE[0],
+    "rnn": PALETTE[2],
+    "sdpa_flash": PALETTE[0],
+    "sdpa_mem_efficient": PALETTE[2],
+    "sdpa_cudnn": PALETTE[3],
+    "model": "#8c8c8c",
+    "limit": PALETTE[1],
+}
+NAMES = {
+    "naive": "naive (whole n × n matrix)",
+    "tiled": "tiled (online softmax)",
+    "rnn": "RNN (n steps in a row)",
+    "sdpa_flash": "FlashAttention-2",
+    "sdpa_mem_efficient": "memory-efficient",
+    "sdpa_cudnn": "cuDNN",
+}
+# method, n, d, heads, status ("ok" or why not), note, times in ms, peak and estimate in MiB, GFLOP/s
+MEASUREMENT_COLUMNS = ["method", "n", "d", "heads", "status", "note", "median_ms", "fastest_ms", "slowest_ms",
+                       "peak_mib", "estimate_mib", "gflops"]
 
 
-def _loglog(fig: go.Figure, rows: int = 1, cols: int = 2) -> None:
-    for r in range(1, rows + 1):
-        for c in range(1, cols + 1):
-            fig.update_xaxes(type="log", title="sequence length n", row=r, col=c)
-            fig.update_yaxes(type="log", row=r, col=c)
+def _loglog(fig: go.Figure, x_title: str, y_title: str) -> go.Figure:
+    fig.update_xaxes(type="log", title=x_title)
+    fig.update_yaxes(type="log", title=y_title)
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.22, x=0))
+    return fig
 
 
-def theory_figure(ns: Sequence[int], d: int, heads: int, block: int) -> go.Figure:
-    """The cost model before any measurement: compute 4n²dH for both, memory n²H (naive) vs ~n (tiled)."""
-    ns = np.asarray(ns, float)
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("Compute: 4·n²·d·H FLOPs (same for both)",
-                                                        "Extra memory: n²·H floats vs one tile per block"))
-    fig.add_trace(go.Scatter(x=ns, y=4 * ns**2 * d * heads, name="FLOPs, naive = tiled", mode="lines",
-                             line=dict(color=COLOURS["model"]), hovertemplate="n=%{x}: %{y:.3s} FLOPs<extra></extra>"),
-                  row=1, col=1)
-    fig.add_trace(go.Scatter(x=ns, y=heads * ns**2 * 4 / MIB, name=NAMES["naive"], mode="lines",
-                             line=dict(color=COLOURS["naive"]), hovertemplate="n=%{x}: %{y:.3g} MiB<extra></extra>"),
-                  row=1, col=2)
-    tile = heads * (np.minimum(ns, block) ** 2 * 4 + 2 * ns * d * 4) / MIB
-    fig.add_trace(go.Scatter(x=ns, y=tile, name=NAMES["tiled"], mode="lines", line=dict(color=COLOURS["tiled"]),
-                             hovertemplate="n=%{x}: %{y:.3g} MiB<extra></extra>"), row=1, col=2)
-    _loglog(fig)
-    fig.update_yaxes(title="FLOPs", row=1, col=1)
-    fig.update_yaxes(title="MiB", row=1, col=2)
-    return base_layout(fig, title=f"What theory predicts (d = {d}, H = {heads}, float32)", height=380)
+def _limit_line(fig: go.Figure, x: np.ndarray, y: float, name: str) -> None:
+    """A horizontal limit drawn as a legend entry (shape annotations misplace on log axes)."""
+    fig.add_trace(go.Scatter(x=[float(np.min(x)), float(np.max(x))], y=[y, y], mode="lines", name=name,
+                             line=dict(color=COLOURS["limit"], dash="dash"), hoverinfo="name"))
 
 
-def _rows(rows, method: str, attr: str):
-    pts = [(r.n, getattr(r, attr)) for r in rows if r.method == method and r.status == "ok"]
-    return np.array([p[0] for p in pts], float), np.array([p[1] for p in pts], float)
+def _slope(value: float) -> str:
+    return f"slope {value:.2f}" if np.isfinite(value) else "slope —"
 
 
-def measured_figure(rows, slopes: dict[str, float]) -> go.Figure:
-    """Measured runtime and peak memory vs n, log-log, with O(n²d) and O(n²) model curves through naive."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("Runtime", "Peak extra memory (tracemalloc)"))
-    for method in ("naive", "tiled"):
-        n, t = _rows(rows, method, "median_s")
-        lo = np.array([r.low_s for r in rows if r.method == method and r.status == "ok"])
-        hi = np.array([r.high_s for r in rows if r.method == method and r.status == "ok"])
-        if n.size:
-            fig.add_trace(go.Scatter(
-                x=n, y=t * 1e3, mode="lines+markers", name=f"{NAMES[method]}: time slope {slopes.get(method + '_time', np.nan):.2f}",
-                line=dict(color=COLOURS[method]), error_y=dict(type="data", symmetric=False, array=(hi - t) * 1e3,
-                                                              arrayminus=(t - lo) * 1e3),
-                hovertemplate="n=%{x}: %{y:.3g} ms<extra></extra>"), row=1, col=1)
-        n, m = _rows(rows, method, "peak_bytes")
-        if n.size:
-            fig.add_trace(go.Scatter(
-                x=n, y=m / MIB, mode="lines+markers", name=f"{NAMES[method]}: memory slope {slopes.get(method + '_mem', np.nan):.2f}",
-                line=dict(color=COLOURS[method], dash="dot"), hovertemplate="n=%{x}: %{y:.3g} MiB<extra></extra>"),
-                row=1, col=2)
-    n, t = _rows(rows, "naive", "median_s")
-    if n.size:
-        c = t[-1] / n[-1] ** 2  # anchor the model at the largest measured n
-        fig.add_trace(go.Scatter(x=n, y=c * n**2 * 1e3, mode="lines", name="model: ∝ n²·d",
-                                 line=dict(color=COLOURS["model"], dash="dash")), row=1, col=1)
-        fig.add_trace(go.Scatter(x=n, y=n**2 * rows[0].heads * 4 / MIB, mode="lines", name="model: n²·H floats",
-                                 line=dict(color=COLOURS["model"], dash="dash")), row=1, col=2)
-    _loglog(fig)
-    fig.update_yaxes(title="milliseconds", row=1, col=1)
-    fig.update_yaxes(title="MiB", row=1, col=2)
-    fig.update_layout(legend=dict(orientation="h", y=-0.25))
-    return base_layout(fig, title="Measured on this server, just now", height=460)
+def _ok(table: pd.DataFrame, method: str) -> pd.DataFrame:
+    rows = table[(table["method"] == method) & (table["status"] == "ok")]
+    return rows.sort_values("n")
 
 
-def d_figure(d_values, times_s, n: int) -> go.Figure:
-    """Runtime against head dimension d at fixed n: linear, as O(n²d) says."""
-    d_values, times_s = np.asarray(d_values, float), np.asarray(times_s, float)
-    fig = go.Figure(go.Scatter(x=d_values, y=times_s * 1e3, mode="lines+markers", name="naive attention",
-                               line=dict(color=COLOURS["naive"]), hovertemplate="d=%{x}: %{y:.3g} ms<extra></extra>"))
-    if d_values.size >= 2:
-        slope, intercept = np.polyfit(d_values, times_s * 1e3, 1)
-        fig.add_trace(go.Scatter(x=d_values, y=slope * d_values + intercept, mode="lines", name="straight-line fit",
-                                 line=dict(color=COLOURS["model"], dash="dash")))
-    fig.update_xaxes(title="head dimension d", rangemode="tozero")
-    fig.update_yaxes(title="milliseconds", rangemode="tozero")
-    return base_layout(fig, title=f"Runtime vs d at n = {n} (linear axes)", height=340)
+def theory_figures(ns: Sequence[int], d: int, heads: int, naive_bytes: Sequence[float],
+                   tiled_bytes: Sequence[float], budget_bytes: float) -> tuple[go.Figure, go.Figure]:
+    """The cost model before any measurement: (FLOPs vs n, memory vs n), log-log.
+
+    ``naive_bytes`` and ``tiled_bytes`` are each method's memory per call at each n, from the
+    cost model (:func:`attention.measure.call_bytes`).
+    """
+    n = np.asarray(ns, float)
+    flops = go.Figure(go.Scatter(
+        x=n, y=4 * n**2 * d * heads, mode="lines+markers", name="naive and tiled: 4·n²·d·H",
+        line=dict(color=COLOURS["model"]), hovertemplate="n = %{x:,}: %{y:.3s} FLOPs<extra></extra>"))
+    flops.add_trace(go.Scatter(x=n, y=4 * n * d * d, mode="lines", name="RNN: 4·n·d² (n steps in a row)",
+                               line=dict(color=COLOURS["rnn"], dash="dot"),
+                               hovertemplate="n = %{x:,}: %{y:.3s} FLOPs<extra>RNN</extra>"))
+    _loglog(flops, "sequence length n", "floating-point operations")
+    base_layout(flops, title=f"Compute: doubling n quadruples it (d = {d}, H = {heads})", height=400)
+
+    memory = go.Figure(go.Scatter(
+        x=n, y=np.asarray(naive_bytes, float) / MIB, mode="lines+markers", name="naive: the H × n × n weights",
+        line=dict(color=COLOURS["naive"]), hovertemplate="n = %{x:,}: %{y:,.3g} MiB<extra>naive</extra>"))
+    memory.add_trace(go.Scatter(
+        x=n, y=np.asarray(tiled_bytes, float) / MIB, mode="lines+markers", name="tiled: a few tiles + the output",
+        line=dict(color=COLOURS["tiled"]), hovertemplate="n = %{x:,}: %{y:,.3g} MiB<extra>tiled</extra>"))
+    _limit_line(memory, n, budget_bytes / MIB, f"this server's budget per measurement: {budget_bytes / MIB:,.0f} MiB")
+    _loglog(memory, "sequence length n", "extra memory (MiB, float32)")
+    base_layout(memory, title="Memory: n² for naive, about n for tiled", height=400)
+    return flops, memory
 
 
-def gflops_figure(rows, matmul_rate: float) -> go.Figure:
-    """Achieved GFLOP/s of each method against this machine's plain matrix-multiply rate."""
+def runtime_figure(table: pd.DataFrame, slopes: dict[str, float]) -> go.Figure:
+    """Measured median runtime vs n, log-log, fastest-slowest bars, the O(n²·d) model through naive."""
     fig = go.Figure()
     for method in ("naive", "tiled"):
-        n = [r.n for r in rows if r.method == method and r.status == "ok"]
-        g = [r.gflops for r in rows if r.method == method and r.status == "ok"]
-        fig.add_trace(go.Scatter(x=n, y=g, mode="lines+markers", name=NAMES[method], line=dict(color=COLOURS[method]),
-                                 hovertemplate="n=%{x}: %{y:.3g} GFLOP/s<extra></extra>"))
-    fig.add_hline(y=matmul_rate, line_dash="dash", line_color=COLOURS["model"],
-                  annotation_text=f"matrix multiply alone: {matmul_rate:.0f} GFLOP/s")
+        rows = _ok(table, method)
+        if rows.empty:
+            continue
+        med = rows["median_ms"].to_numpy()
+        fig.add_trace(go.Scatter(
+            x=rows["n"], y=med, mode="lines+markers", name=f"{NAMES[method]}: {_slope(slopes.get(method, np.nan))}",
+            line=dict(color=COLOURS[method]),
+            error_y=dict(type="data", symmetric=False, array=rows["slowest_ms"].to_numpy() - med,
+                         arrayminus=med - rows["fastest_ms"].to_numpy(), thickness=1),
+            hovertemplate="n = %{x:,}: %{y:.3g} ms (median)<extra>" + method + "</extra>"))
+    naive = _ok(table, "naive")
+    if not naive.empty:
+        n = naive["n"].to_numpy(float)
+        anchor = naive["median_ms"].to_numpy()[-1] / n[-1] ** 2  # through the largest measured point
+        fig.add_trace(go.Scatter(x=n, y=anchor * n**2, mode="lines", name="model: time ∝ n²·d (slope 2)",
+                                 line=dict(color=COLOURS["model"], dash="dash"), hoverinfo="skip"))
+    _loglog(fig, "sequence length n", "milliseconds per call (median)")
+    return base_layout(fig, title="Runtime against n (log-log)", height=430)
+
+
+def memory_figure(table: pd.DataFrame, slopes: dict[str, float], model_n: Sequence[int],
+                  naive_model_bytes: Sequence[float], tiled_model_bytes: Sequence[float]) -> go.Figure:
+    """Measured peak memory vs n, log-log, the cost model of each method, and sizes refused by the budget."""
+    fig = go.Figure()
+    for method in ("naive", "tiled"):
+        rows = _ok(table, method)
+        if not rows.empty:
+            fig.add_trace(go.Scatter(
+                x=rows["n"], y=rows["peak_mib"], mode="lines+markers",
+                name=f"{NAMES[method]}: {_slope(slopes.get(method, np.nan))}", line=dict(color=COLOURS[method]),
+                hovertemplate="n = %{x:,}: %{y:,.3g} MiB (peak)<extra>" + method + "</extra>"))
+    n = np.asarray(model_n, float)
+    if n.size:
+        for method, model, label in (("naive", naive_model_bytes, "model: the n × n weights (slope 2)"),
+                                     ("tiled", tiled_model_bytes, "model: a fixed tile + the n × d output")):
+            fig.add_trace(go.Scatter(x=n, y=np.asarray(model, float) / MIB, mode="lines", name=label,
+                                     line=dict(color=COLOURS[method], dash="dash", width=1), opacity=0.7,
+                                     hovertemplate="n = %{x:,}: model %{y:,.3g} MiB<extra></extra>"))
+    refused = table[(table["status"] == "over memory budget") & table["method"].isin(["naive", "tiled"])]
+    if not refused.empty:
+        fig.add_trace(go.Scatter(
+            x=refused["n"], y=refused["estimate_mib"], mode="markers", name="refused: over the memory budget",
+            marker=dict(symbol="x-open", size=12, color=COLOURS["limit"]),
+            hovertemplate="n = %{x:,}: would need ≈ %{y:,.0f} MiB, not run<extra></extra>"))
+    _loglog(fig, "sequence length n", "peak extra memory (MiB)")
+    return base_layout(fig, title="Peak memory against n (log-log, tracemalloc)", height=430)
+
+
+def d_figure(table: pd.DataFrame, fit: tuple[float, float]) -> go.Figure:
+    """Runtime against head dimension d at one n, linear axes, with the straight-line fit."""
+    rows = table[table["status"] == "ok"].sort_values("d")
+    fig = go.Figure(go.Scatter(
+        x=rows["d"], y=rows["median_ms"], mode="lines+markers", name="naive attention, measured",
+        line=dict(color=COLOURS["naive"]), hovertemplate="d = %{x}: %{y:.3g} ms<extra></extra>"))
+    slope, intercept = fit
+    if np.isfinite(slope) and not rows.empty:
+        d = np.array([0, rows["d"].max()], float)
+        fig.add_trace(go.Scatter(x=d, y=intercept + slope * d, mode="lines",
+                                 name=f"straight line: {intercept:.3g} ms + {slope:.3g} ms per unit of d",
+                                 line=dict(color=COLOURS["model"], dash="dash"), hoverinfo="skip"))
+    n = int(rows["n"].iloc[0]) if not rows.empty else 0
+    fig.update_xaxes(title="head dimension d", rangemode="tozero")
+    fig.update_yaxes(title="milliseconds per call", rangemode="tozero")
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.22, x=0))
+    return base_layout(fig, title=f"Runtime against d at n = {n:,} (linear axes)", height=400)
+
+
+def gflops_figure(table: pd.DataFrame, matmul_gflops: float) -> go.Figure:
+    """Achieved GFLOP/s of naive and tiled attention against this machine's plain matmul rate."""
+    fig = go.Figure()
+    for method in ("naive", "tiled"):
+        rows = _ok(table, method)
+        fig.add_trace(go.Scatter(
+            x=rows["n"], y=rows["gflops"], mode="lines+markers", name=NAMES[method], line=dict(color=COLOURS[method]),
+            hovertemplate="n = %{x:,}: %{y:.3g} GFLOP/s<extra>" + method + "</extra>"))
+    fig.add_hline(y=matmul_gflops, line_dash="dash", line_color=COLOURS["model"],
+                  annotation_text=f"a plain matrix multiply: {matmul_gflops:.0f} GFLOP/s", annotation_position="top left")
     fig.update_xaxes(type="log", title="sequence length n")
-    fig.update_yaxes(title="GFLOP/s", rangemode="tozero")
-    return base_layout(fig, title="How close attention gets to the machine's matmul speed", height=360)
+    fig.update_yaxes(title="GFLOP/s (4·n²·d·H / time)", rangemode="tozero")
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.22, x=0))
+    return base_layout(fig, title="Speed reached, against this machine's matmul speed", height=400)
 
 
-def rnn_figure(rows) -> go.Figure:
-    """Attention vs an RNN: measured time, and the number of sequential steps (n vs 1)."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("Measured time", "Sequential steps (cannot run in parallel)"))
-    for method in ("naive", "rnn"):
-        n, t = _rows(rows, method, "median_s")
-        fig.add_trace(go.Scatter(x=n, y=t * 1e3, mode="lines+markers", name=NAMES[method],
-                                 line=dict(color=COLOURS[method]), hovertemplate="n=%{x}: %{y:.3g} ms<extra></extra>"),
-                      row=1, col=1)
-    n = np.array(sorted({r.n for r in rows}), float)
-    fig.add_trace(go.Scatter(x=n, y=n, mode="lines+markers", name="RNN: n steps", line=dict(color=COLOURS["rnn"]),
-                             showlegend=False), row=1, col=2)
-    fig.add_trace(go.Scatter(x=n, y=np.ones_like(n), mode="lines+markers", name="attention: 1 step",
-                             line=dict(color=COLOURS["naive"]), showlegend=False), row=1, col=2)
-    _loglog(fig)
-    fig.update_yaxes(title="milliseconds", row=1, col=1)
-    fig.update_yaxes(title="steps", row=1, col=2)
-    return base_layout(fig, title="Attention vs a recurrent network over the same n", height=380)
+def rnn_time_figure(table: pd.DataFrame) -> go.Figure:
+    """Measured time of attention (naive, tiled) and of the RNN over the same n, log-log."""
+    fig = go.Figure()
+    for method in ("naive", "tiled", "rnn"):
+        rows = _ok(table, method)
+        fig.add_trace(go.Scatter(
+            x=rows["n"], y=rows["median_ms"], mode="lines+markers", name=NAMES[method],
+            line=dict(color=COLOURS[method], dash="dot" if method == "rnn" else "solid"),
+            hovertemplate="n = %{x:,}: %{y:.3g} ms<extra>" + method + "</extra>"))
+    _loglog(fig, "sequence length n", "milliseconds per call (median)")
+    return base_layout(fig, title="Measured here: attention vs an RNN", height=400)
 
 
-def gpu_figure(data, causal: bool) -> go.Figure:
-    """H100 reference: time and memory vs n per kernel, out-of-memory points marked."""
+def steps_figure(ns: Sequence[int]) -> go.Figure:
+    """Steps that must run one after another: n for an RNN, 1 for attention (log-log)."""
+    n = np.asarray(ns, float)
+    fig = go.Figure(go.Scatter(x=n, y=n, mode="lines+markers", name="RNN: step t needs step t − 1",
+                               line=dict(color=COLOURS["rnn"], dash="dot"),
+                               hovertemplate="n = %{x:,}: %{y:,} steps in a row<extra>RNN</extra>"))
+    fig.add_trace(go.Scatter(x=n, y=np.ones_like(n), mode="lines+markers", name="attention: all pairs at once",
+                             line=dict(color=COLOURS["naive"]),
+                             hovertemplate="n = %{x:,}: 1 step<extra>attention</extra>"))
+    _loglog(fig, "sequence length n", "sequential steps")
+    return base_layout(fig, title="Steps that cannot run in parallel", height=400)
+
+
+def gpu_figures(data: pd.DataFrame, causal: bool) -> tuple[go.Figure, go.Figure]:
+    """H100 reference: (time vs n, memory vs n) per kernel, log-log, out-of-memory points marked."""
     data = data[data["causal"] == causal]
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("Time per call", "Peak extra GPU memory"))
-    for variant, group in data.groupby("variant", sort=False):
-        ok = group[group["status"] == "ok"]
-        colour = COLOURS.get(variant, PALETTE[4])
-        fig.add_trace(go.Scatter(x=ok["n"], y=ok["median_s"] * 1e3, mode="lines+markers", name=NAMES.get(variant, variant),
-                                 line=dict(color=colour), legendgroup=variant,
-                                 hovertemplate="n=%{x}: %{y:.3g} ms<extra>" + variant + "</extra>"), row=1, col=1)
-        fig.add_trace(go.Scatter(x=ok["n"], y=ok["peak_extra_bytes"] / 2**30, mode="lines+markers", showlegend=False,
-                                 line=dict(color=colour), legendgroup=variant,
-                                 hovertemplate="n=%{x}: %{y:.3g} GB<extra>" + variant + "</extra>"), row=1, col=2)
-        oom = group[group["status"] != "ok"]
-        if len(oom):
-            top = 80.0  # the H100's 80 GB
-            fig.add_trace(go.Scatter(x=oom["n"], y=[top] * len(oom), mode="markers+text", name="out of memory",
-                                     marker=dict(symbol="x", size=14, color=colour), text=["OOM"] * len(oom),
-                                     textposition="top center", legendgroup=variant,
-                                     hovertemplate="n=%{x}: " + variant + " ran out of memory<extra></extra>"),
-                          row=1, col=2)
-    n_all = sorted(data["n"].unique())
-    fig.add_trace(go.Scatter(x=[n_all[0], n_all[-1]], y=[80, 80], mode="lines+text", name="80 GB: all the H100 has",
-                             line=dict(color=COLOURS["model"], dash="dot"), text=["80 GB: all the H100 has", ""],
-                             textposition="bottom right", hoverinfo="skip"), row=1, col=2)
-    _loglog(fig)
-    fig.update_yaxes(title="milliseconds", row=1, col=1)
-    fig.update_yaxes(title="GB", row=1, col=2)
-    fig.update_layout(legend=dict(orientation="h", y=-0.25))
     kind = "causal" if causal else "non-causal"
-    return base_layout(fig, title=f"At GPU scale: one H100, 16 heads, d = 64, bfloat16, {kind}", height=460)
+    time_fig, mem_fig = go.Figure(), go.Figure()
+    for variant, group in data.groupby("variant", sort=False):
+        group = group.sort_values("n")
+        ok = group[group["status"] == "ok"]
+        colour, name = COLOURS.get(variant, PALETTE[4]), NAMES.get(variant, variant)
+        time_fig.add_trace(go.Scatter(
+            x=ok["n"], y=ok["median_s"] * 1e3, mode="lines+markers", name=name, line=dict(color=colour),
+            hovertemplate="n = %{x:,}: %{y:.3g} ms<extra>" + name + "</extra>"))
+        mem_fig.add_trace(go.Scatter(
+            x=ok["n"], y=ok["peak_extra_bytes"] / GB, mode="lines+markers", name=name, line=dict(color=colour),
+            hovertemplate="n = %{x:,}: %{y:.3g} GB<extra>" + name + "</extra>"))
+        failed = group[group["status"] != "ok"]
+        if len(failed):  # drawn on the 80 GB wall: each needed more than the card has
+            labels = ["out of memory" if s == "out_of_memory" else "not tried" for s in failed["status"]]
+            mem_fig.add_trace(go.Scatter(
+                x=failed["n"], y=[H100_GB] * len(failed), mode="markers+text", name=f"{name}: out of memory",
+                marker=dict(symbol="x", size=13, color=colour), text=labels, textposition="top center",
+                hovertemplate="n = %{x:,}: %{text} (needs more than 80 GB)<extra></extra>"))
+            time_fig.add_trace(go.Scatter(
+                x=failed["n"], y=[ok["median_s"].max() * 1e3] * len(failed), mode="markers+text",
+                name=f"{name}: no time (out of memory)", marker=dict(symbol="x", size=13, color=colour),
+                text=["OOM"] * len(failed), textposition="top center",
+                hovertemplate="n = %{x:,}: ran out of memory, no time measured<extra></extra>"))
+    _limit_line(mem_fig, data["n"].to_numpy(float), H100_GB, "80 GB: all the memory an H100 has")
+    _loglog(time_fig, "sequence length n", "milliseconds per call")
+    _loglog(mem_fig, "sequence length n", "peak extra GPU memory (GB)")
+    base_layout(time_fig, title=f"H100 time, 16 heads, d = 64, bf16, {kind}", height=440)
+    base_layout(mem_fig, title=f"H100 memory ({kind}): the naive kernel hits the wall", height=440)
+    return time_fig, mem_fig
 
 
-def online_softmax_figure(scores: np.ndarray, block: int, step: int, maxes, sums) -> go.Figure:
-    """One query's scores over the keys, the blocks seen so far highlighted, with the running max."""
+def online_softmax_figure(scores: Sequence[float], block: int, blocks_read: int, row_max: float,
+                          row_sum: float) -> go.Figure:
+    """One query's scores over the keys: blocks read so far coloured, the running max drawn across."""
     s = np.asarray(scores, float)
-    seen = min(len(s), (step + 1) * block)
-    colours = [COLOURS["tiled"] if j < seen else "#cccccc" for j in range(len(s))]
-    fig = go.Figure(go.Bar(x=list(range(len(s))), y=s, marker_color=colours, name="score q·k",
-                           text=[f"{v:.2f}" for v in s], textposition="outside",
-                           hovertemplate="key %{x}: score %{y:.3f}<extra></extra>"))
-    fig.add_hline(y=float(maxes[step]), line_dash="dash", line_color=COLOURS["naive"],
-                  annotation_text=f"running max m = {float(maxes[step]):.3f}")
-    for b in range(1, int(np.ceil(len(s) / block))):
-        fig.add_vline(x=b * block - 0.5, line_color="#999999", line_width=1)
-    fig.update_xaxes(title="key position (grey: blocks not read yet)")
+    seen = min(len(s), blocks_read * block)
+    current = range(max(0, seen - block), seen)
+    colours = [PALETTE[1] if j in current else COLOURS["tiled"] if j < seen else "#c8c8c8" for j in range(len(s))]
+    fig = go.Figure(go.Bar(
+        x=[f"k{j}" for j in range(len(s))], y=s, marker_color=colours, name="score q·kⱼ/√d",
+        text=[f"{v:.2f}" if j < seen else "" for j, v in enumerate(s)], textposition="outside",
+        customdata=["read" if j < seen else "not read yet" for j in range(len(s))],
+        hovertemplate="%{x}: score %{y:.3f} (%{customdata})<extra></extra>"))
+    fig.add_hline(y=row_max, line_dash="dash", line_color=COLOURS["naive"],
+                  annotation_text=f"running max m = {row_max:.3f}", annotation_position="top left")
+    fig.update_xaxes(title="keys (orange: the block just read; grey: not read yet)")
     fig.update_yaxes(title="scaled score")
-    return base_layout(fig, title=f"After block {step + 1}: running max {float(maxes[step]):.3f}, "
-                       f"running sum {float(sums[step]):.3f}", height=340)
+    return base_layout(fig, title=f"After block {blocks_read}: m = {row_max:.3f}, ℓ = {row_sum:.3f}", height=380)

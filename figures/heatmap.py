@@ -7,7 +7,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from .matrix import matrix_heatmap, plot_text
 from .style import DEFAULT_SCALE, PALETTE, base_layout, colorscale
@@ -26,9 +25,13 @@ def attention_heatmap(
     show_values: bool | None = None,
     clickable: bool = True,
     key_tokens: Sequence[str] | None = None,
+    picked: tuple[int, int] | None = None,
 ) -> go.Figure:
-    """(T, S) weights, queries on rows and keys on columns; colour range fixed to 0..1 unless auto."""
-    return matrix_heatmap(
+    """(T, S) weights, queries on rows and keys on columns; colour range fixed to 0..1 unless auto.
+
+    ``picked`` = (row, col) outlines the cell whose arithmetic the page spells out.
+    """
+    fig = matrix_heatmap(
         weights,
         tokens,
         key_tokens if key_tokens is not None else tokens,
@@ -41,6 +44,26 @@ def attention_heatmap(
         show_values=show_values,
         clickable=clickable,
     )
+    if picked is not None:
+        i, j = picked
+        fig.add_shape(type="rect", x0=j - 0.5, x1=j + 0.5, y0=i - 0.5, y1=i + 0.5,
+                      line=dict(color=PALETTE[1], width=3), fillcolor="rgba(0,0,0,0)")
+    return fig
+
+
+def distinct_labels(tokens: Sequence[str]) -> list[str]:
+    """Escaped tokens made distinct by invisible zero-width spaces, for categorical axes.
+
+    A categorical axis merges equal labels; "the ... the" must stay two rows, and the hover should still
+    read just "the" (no index), so the k-th repeat of a word gets k zero-width spaces appended.
+    """
+    seen: dict[str, int] = {}
+    out = []
+    for token in tokens:
+        label = plot_text(token)
+        out.append(label + "\u200b" * seen.get(label, 0))
+        seen[label] = seen.get(label, 0) + 1
+    return out
 
 
 def head_grid(
@@ -52,49 +75,50 @@ def head_grid(
     titles: Sequence[str] | None = None,
     columns: int | None = None,
 ) -> go.Figure:
-    """Small multiples: one heatmap per head ``(H, T, S)``, each titled, sharing one colour range."""
+    """Small multiples: one heatmap per head ``(H, T, T)``, each titled, sharing one colour range.
+
+    Built as one figure spec (no per-cell hover strings, no ``make_subplots``): 8 heads of 64 words stay fast.
+    """
     h = weights.shape[0]
     titles = list(titles) if titles is not None else [f"Head {i + 1}" for i in range(h)]
     cols = columns or min(h, 3)
     rows = math.ceil(h / cols)
-    fig = make_subplots(
-        rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.04, vertical_spacing=0.08
-    )
-    labels = [plot_text(t) for t in tokens]
+    gap_x, gap_y = 0.04, 0.1 / rows
+    width, height = (1 - gap_x * (cols - 1)) / cols, (1 - gap_y * (rows - 1)) / rows
+    labels = distinct_labels(tokens)
     zmin, zmax = (float(weights.min()), float(weights.max())) if auto_range else (0.0, 1.0)
+    show_words = len(tokens) <= 16
+    axis = dict(showgrid=False, zeroline=False, ticks="", tickfont_size=8, type="category")
+    gap = 1 if len(tokens) <= 32 else 0  # cell borders would hide the colour of 64 x 64 cells
+    traces, annotations = [], []
+    layout: dict = {}
     for i in range(h):
         row, col = divmod(i, cols)
-        hover = [[f'{titles[i]}: "{labels[a]}" → "{labels[b]}": {weights[i, a, b]:.2f}'
-                  for b in range(weights.shape[2])] for a in range(weights.shape[1])]
-        fig.add_trace(
-            go.Heatmap(
-                z=weights[i],
-                zmin=zmin,
-                zmax=zmax,
-                colorscale=colorscale(scale),
-                showscale=i == 0,
-                colorbar=dict(thickness=10, len=0.8),
-                text=hover,
-                hovertemplate="%{text}<extra></extra>",
-                xgap=1,
-                ygap=1,
-            ),
-            row=row + 1,
-            col=col + 1,
-        )
-    small = len(tokens) <= 16
-    fig.update_xaxes(showticklabels=small, tickvals=list(range(len(tokens))), ticktext=labels, tickangle=-60,
-                     tickfont_size=8, showgrid=False, zeroline=False)
-    fig.update_yaxes(showticklabels=small, tickvals=list(range(len(tokens))), ticktext=labels, autorange="reversed",
-                     tickfont_size=8, showgrid=False, zeroline=False)
-    fig.update_xaxes(title_text=KEY_AXIS.split(":")[0], row=rows, col=1)
-    fig.update_yaxes(title_text=QUERY_AXIS.split(":")[0], row=rows, col=1)
+        n = "" if i == 0 else str(i + 1)
+        x0, y1 = col * (width + gap_x), 1 - row * (height + gap_y)
+        traces.append(go.Heatmap(
+            z=weights[i], x=labels, y=labels, xaxis=f"x{n}", yaxis=f"y{n}", zmin=zmin, zmax=zmax,
+            colorscale=colorscale(scale), showscale=i == 0, colorbar=dict(thickness=10, len=0.8),
+            hovertemplate=f'{plot_text(titles[i])}: "%{{y}}" → "%{{x}}": %{{z:.2f}}<extra></extra>', xgap=gap, ygap=gap,
+        ))
+        # Word labels on the outer edges only (left column, lowest map of each column): inner labels would
+        # run into the neighbouring maps.
+        layout[f"xaxis{n}"] = dict(axis, domain=[x0, x0 + width], anchor=f"y{n}", tickangle=-60,
+                                   showticklabels=show_words and i + cols >= h)
+        layout[f"yaxis{n}"] = dict(axis, domain=[y1 - height, y1], anchor=f"x{n}", autorange="reversed",
+                                   showticklabels=show_words and col == 0)
+        annotations.append(dict(text=plot_text(titles[i]), x=x0 + width / 2, y=y1, xref="paper", yref="paper",
+                                xanchor="center", yanchor="bottom", showarrow=False))
+    first_of_last_row = "" if (rows - 1) * cols == 0 else str((rows - 1) * cols + 1)
+    layout[f"xaxis{first_of_last_row}"]["title"] = KEY_AXIS.split(":")[0]
+    layout[f"yaxis{first_of_last_row}"]["title"] = QUERY_AXIS.split(":")[0]
+    fig = go.Figure(traces, layout=dict(layout, annotations=annotations))
     return base_layout(fig, title="Every head side by side (rows: queries, columns: keys)",
                        height=60 + 260 * rows)
 
 
 def row_bars(weights_row: np.ndarray, tokens: Sequence[str], query: str, *, highlight: int | None = None) -> go.Figure:
-    """One query's weights over the keys as bars (they sum to 1)."""
+    """One query's weights over the keys as bars (they sum to 1); the ``highlight`` key in a second colour."""
     labels = [f"{i}: {plot_text(t)}" for i, t in enumerate(tokens)]
     colours = [PALETTE[1] if i == highlight else PALETTE[0] for i in range(len(tokens))]
     fig = go.Figure(
@@ -102,13 +126,15 @@ def row_bars(weights_row: np.ndarray, tokens: Sequence[str], query: str, *, high
             x=labels,
             y=weights_row,
             marker_color=colours,
-            text=[f"{w:.2f}" for w in weights_row],
+            text=[f"{w:.2f}" for w in weights_row] if len(tokens) <= 24 else None,
             textposition="outside",
             hovertemplate=f'"{plot_text(query)}" → %{{x}}: %{{y:.3f}}<extra></extra>',
-        )
+        ),
+        layout=dict(
+            yaxis=dict(title="attention weight", range=[0, max(1.0, float(np.max(weights_row)) * 1.15)]),
+            xaxis=dict(title=KEY_AXIS, tickangle=-45 if len(tokens) > 8 else 0),
+        ),
     )
-    fig.update_yaxes(title="attention weight", range=[0, max(1.0, float(np.max(weights_row)) * 1.15)])
-    fig.update_xaxes(title=KEY_AXIS, tickangle=-45 if len(tokens) > 8 else 0)
     return base_layout(fig, title=f'Where "{plot_text(query)}" looks (weights sum to 1)', height=340)
 
 

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from attention import MAX_TOKENS, TokenizeError, tokenize
 from figures.style import SCALE_LABELS, SCALES
 from ui import heatmap_pretrained, heatmap_random
+from ui.heatmap_common import TEXT_MAX_CHARS, normalise_positions
 from ui.layout import setup_page
 from ui.state import BoolParam, ChoiceParam, PageState, TextParam
 
@@ -23,7 +23,7 @@ MODES = {"random": "Random weights (untrained)", "pretrained": "Pretrained model
 state = PageState(
     "heatmap",
     [
-        TextParam("text", DEFAULT_TEXT, max_len=3000),
+        TextParam("text", DEFAULT_TEXT, max_len=TEXT_MAX_CHARS),
         ChoiceParam("mode", "random", tuple(MODES)),
         *heatmap_random.PARAMS,
         *heatmap_pretrained.PARAMS,
@@ -33,6 +33,7 @@ state = PageState(
     ],
 )
 state.restore()
+normalise_positions(state)
 
 
 def use_preset() -> None:
@@ -49,7 +50,7 @@ st.markdown(
 )
 
 text_col, preset_col = st.columns([3, 2])
-text_col.text_input("Sentence", key=state.key("text"), max_chars=3000)
+text_col.text_input("Sentence", key=state.key("text"), max_chars=TEXT_MAX_CHARS)
 preset_col.selectbox(
     "…or try an example",
     list(PRESETS),
@@ -59,23 +60,12 @@ preset_col.selectbox(
     key="heatmap.preset",
     on_change=use_preset,
 )
-st.radio("Mode", list(MODES), format_func=MODES.get, key=state.key("mode"), horizontal=True)
+st.radio("Mode", list(MODES), format_func=MODES.get, key=state.key("mode"), horizontal=True,
+         captions=["Random numbers: the mechanism, step by step", "A trained encoder: what it learned to look at"])
 
 controls, canvas = st.columns([1, 2.3], gap="large")
-if state["mode"] == "pretrained":
-    heatmap_pretrained.render(state, state["text"], controls, canvas)
-else:
-    try:
-        tokens = tokenize(state["text"], max_tokens=MAX_TOKENS)
-    except TokenizeError as err:
-        if err.n_tokens is None:  # empty, or too many characters
-            canvas.warning(f"{err}", icon="✍️")
-            tokens = None
-        else:
-            tokens = tokenize(state["text"], max_tokens=err.n_tokens)[:MAX_TOKENS]
-            canvas.info(f"{err} The heatmap uses the first {MAX_TOKENS}.", icon="✂️")
-    if tokens:
-        heatmap_random.render(state, tokens, controls, canvas)
+render = heatmap_pretrained.render if state["mode"] == "pretrained" else heatmap_random.render
+render(state, state["text"], controls, canvas)
 
 with controls.expander("Display", expanded=False):
     st.selectbox("Colour scale", list(SCALES), format_func=SCALE_LABELS.get, key=state.key("scale"),

@@ -6,14 +6,22 @@ import streamlit as st
 
 import attention as A
 from attention.presets import PRESETS, preset_embeddings, rounded_projections
-from figures.matrix import matrix_heatmap
-from figures.style import DIVERGING
-from ui.arithmetic import arithmetic_rows, dot_product_latex, latex_text, num, score_latex, softmax_latex
-from ui.heatmap_common import clickable_chart
-from ui.layout import setup_page
+from figures.steps import scores_figure, signed_matrix, weights_figure
+from ui.arithmetic import (
+    arithmetic_rows,
+    contribution_rows,
+    dot_product_latex,
+    score_latex,
+    softmax_latex,
+    summary_sentence,
+    weighted_sum_latex,
+)
+from ui.heatmap_common import clickable_chart, normalise_positions
+from ui.layout import page_links, setup_page
 from ui.state import BoolParam, ChoiceParam, IntParam, PageState
-from ui.steps_code import reproduce_snippet, source_of
+from ui.steps_code import SHOWN, reproduce_snippet, source_of
 from ui.steps_editor import LIMIT, matrix_editor
+from ui.steps_notes import causal_note, scaling_note
 
 setup_page("Build it step by step", "🧱")
 
@@ -33,7 +41,7 @@ state = PageState(
     ],
 )
 state.restore()
-st.session_state.setdefault("steps.edits", 0)  # bumped by "Reset edits": a fresh editor, the base values
+st.session_state.setdefault("steps.resets", 0)  # bumped by "Reset my edits": fresh editors on the seed's values
 
 
 def randomize() -> None:
@@ -41,96 +49,108 @@ def randomize() -> None:
 
 
 def reset_edits() -> None:
-    st.session_state["steps.edits"] += 1
+    st.session_state["steps.resets"] += 1
 
 
 st.title("🧱 Build attention step by step")
 st.markdown(
     "Start from a tiny table of numbers, one row per word, and watch self-attention turn it into new "
-    "vectors. Every matrix below is computed by the `attention` package from the one above it; edit any "
-    "number and everything downstream follows."
+    "vectors. Each matrix below is computed by the `attention` package from the ones above it: edit a "
+    "number and everything further down follows."
 )
 
 c1, c2, c3, c4 = st.columns(4)
 c1.selectbox("Starting embeddings", list(PRESETS), format_func=PRESETS.get, key=state.key("preset"))
-c2.slider("Words (T)", 2, 8, key=state.key("words"))
-c3.slider("Model dimension d_model", 2, 8, key=state.key("d_model"))
-c4.slider("Query/key/value dimension d_k", 1, 8, key=state.key("d_k"))
+c2.slider("Words T", 2, 8, key=state.key("words"))
+c3.slider("Embedding size d_model", 2, 8, key=state.key("d_model"))
+c4.slider("Query/key size d_k", 1, 8, key=state.key("d_k"),
+          help="The width of W_Q, W_K and W_V, so of every query, key and value vector.")
 b1, b2, b3 = st.columns([1, 1, 2], vertical_alignment="bottom")
-b1.number_input("Seed", 0, MAX_SEED, step=1, key=state.key("seed"))
-b2.button("🎲 Randomize", on_click=randomize, width="stretch", help="New random embeddings and matrices.")
+b1.number_input("Seed", 0, MAX_SEED, step=1, key=state.key("seed"),
+                help="The same seed always gives the same random numbers.")
+b2.button("🎲 Randomize", on_click=randomize, width="stretch", help="A new seed: new embeddings and matrices.")
 b3.button("↺ Reset my edits", on_click=reset_edits, help="Back to the numbers this seed gives.")
 
 t, d_model, d_k, seed = state["words"], state["d_model"], state["d_k"], state["seed"]
 rng = np.random.default_rng(seed)
 words, x_base = preset_embeddings(state["preset"], t, d_model, rng=rng)
-w_bases = rounded_projections(d_model, d_k, rng=rng)
+w_bases = dict(zip(("W_Q", "W_K", "W_V"), rounded_projections(d_model, d_k, rng=rng), strict=True))
 labels = [f"{i}: {w}" for i, w in enumerate(words)]
-signature = f"{state['preset']}-{seed}-{t}x{d_model}x{d_k}-{st.session_state['steps.edits']}"
-dims = [f"d{j}" for j in range(d_model)]
-kdims = [f"k{j}" for j in range(d_k)]
+signature = f"{state['preset']}-{seed}-{t}x{d_model}x{d_k}-{st.session_state['steps.resets']}"
+dims = [f"d{c}" for c in range(d_model)]
+kdims = [f"k{c}" for c in range(d_k)]
 
-st.header("Step 1 · Input: word embeddings X")
+# ---- Step 1 ---------------------------------------------------------------------------------------------
+st.header(f"Step 1 · Input: word embeddings X ({t} × {d_model})")
 left, right = st.columns([3, 2])
 with left:
-    x = matrix_editor(f"steps.X.{signature}", x_base, labels, dims)
+    x = matrix_editor("steps.X", signature, x_base, labels, dims)
 right.markdown(
-    f"**X** has shape **({t}, {d_model})**: {t} words, each a vector of {d_model} numbers. In a real model "
-    "these vectors are learned so that words used alike get similar vectors; here they are small numbers "
-    f"you can edit (double-click a cell; values within ±{LIMIT:g})."
+    f"**X** has one row per word: {t} words, each a vector of d_model = {d_model} numbers. In a trained "
+    "model these vectors are learned, so that words used alike get similar vectors; here they are small "
+    f"numbers you can change. Double-click a cell to edit it (values within ±{LIMIT:g})."
 )
 if state["preset"] == "similar":
-    right.info("Rows 0 and 1 (cat, kitten) are almost the same vector: watch their rows in every later "
-               "matrix stay alike, and each pay similar attention.")
+    right.info("Rows 0 and 1 (*cat*, *kitten*) are almost the same vector. Follow them down the page: their "
+               "rows of Q, K and V stay alike, and so do their rows of attention weights.", icon="🐱")
+elif state["preset"] == "onehot":
+    right.info("Each word has a single 1 in its own column, so no two words share anything in X: any "
+               "attention between them comes from W_Q and W_K alone.", icon="🧩")
 
-st.header("Step 2 · Linear projections: Q, K, V")
+# ---- Step 2 ---------------------------------------------------------------------------------------------
+st.header(f"Step 2 · Linear projections: Q, K, V ({t} × {d_k} each)")
 st.markdown(
     "Three learned matrices turn each embedding into three different vectors: a **query** (what this word "
-    "looks for), a **key** (what it offers to be found by) and a **value** (what it hands over)."
+    "is looking for), a **key** (what it can be found by) and a **value** (what it hands over when found)."
 )
-st.latex(r"Q = X\,W_Q \qquad K = X\,W_K \qquad V = X\,W_V")
-with st.expander(f"W_Q, W_K, W_V: ({d_model}, {d_k}) each, random (untrained), editable"):
+st.latex(rf"\underbrace{{Q}}_{{{t}\times{d_k}}} = \underbrace{{X}}_{{{t}\times{d_model}}}\,"
+         rf"\underbrace{{W_Q}}_{{{d_model}\times{d_k}}} \qquad K = X\,W_K \qquad V = X\,W_V")
+with st.expander(f"W_Q, W_K, W_V: {d_model} × {d_k} each, random (untrained), editable", expanded=True):
     w_cols = st.columns(3)
-    weights_in = []
-    for col, name, base in zip(w_cols, ("W_Q", "W_K", "W_V"), w_bases):
+    w_in = {}
+    for col, (name, base) in zip(w_cols, w_bases.items(), strict=True):
         with col:
             st.markdown(f"**{name}**")
-            weights_in.append(matrix_editor(f"steps.{name}.{signature}", base, dims, kdims))
-w_q, w_k, w_v = weights_in
-proj = A.Projections(w_q, w_k, w_v, w_o=np.eye(d_k, d_model, dtype=np.float32))
+            w_in[name] = matrix_editor(f"steps.{name}", signature, base, dims, kdims)
+proj = A.Projections(w_in["W_Q"], w_in["W_K"], w_in["W_V"], w_o=np.eye(d_k, d_model, dtype=np.float32))
 q, k, v = A.project_qkv(x, proj)  # (T, d_k) each
-qkv_cols = st.columns(3)
-for col, name, m in zip(qkv_cols, ("Q", "K", "V"), (q, k, v)):
-    col.plotly_chart(
-        matrix_heatmap(m, labels, kdims, title=f"{name} = X·W_{name[0]}   ({t}, {d_k})", scale=DIVERGING,
-                       hover="{row}, {col}: {value}", square=False, height=140 + 34 * t),
-        width="stretch", key=f"steps_{name}",
-    )
+for col, name, m in zip(st.columns(3), ("Q", "K", "V"), (q, k, v), strict=True):
+    col.plotly_chart(signed_matrix(m, labels, kdims, f"{name} = X·W_{name}"), width="stretch",
+                     key=f"steps_{name}")
 
-st.header("Step 3 · Scaled dot-product attention")
+# ---- Step 3 ---------------------------------------------------------------------------------------------
+st.header(f"Step 3 · Scaled dot-product attention ({t} × {t} weights)")
 st.latex(r"\text{Attention}(Q,K,V) = \operatorname{softmax}\!\left(\frac{QK^\top}{\sqrt{d_k}}\right)V")
 o1, o2 = st.columns(2)
-o1.toggle(f"Divide by √d_k = √{d_k} = {np.sqrt(d_k):.3f}", key=state.key("scaled"),
-          help="Switch off to see the raw dot products go straight into the softmax.")
-o2.toggle("Causal mask (a word may not look at later words)", key=state.key("causal"))
-scale = None if state["scaled"] else 1.0
+o1.toggle(f"Divide the scores by √d_k = √{d_k}", key=state.key("scaled"),
+          help="Switch off to feed the raw dot products straight into the softmax.")
+o2.toggle("Causal mask: a word may not look at later words", key=state.key("causal"))
+scale = None if state["scaled"] else 1.0  # None = the package's default 1/√d_k
 mask = A.causal_mask(t) if state["causal"] else None
-raw = A.attention_scores(q, k, scale=1.0)  # (T, T) Q·Kᵀ
+dots = A.attention_scores(q, k, scale=1.0)  # (T, T) plain QKᵀ
 scores = A.attention_scores(q, k, mask, scale=scale)  # (T, T), -inf where masked
 output, weights = A.scaled_dot_product_attention(q, k, v, mask, scale=scale)  # (T, d_k), (T, T)
+_, w_on = A.scaled_dot_product_attention(q, k, v, mask)  # for the toggle's comparison
+_, w_off = A.scaled_dot_product_attention(q, k, v, mask, scale=1.0)
 
 s1, s2 = st.columns(2)
 with s1:
-    st.latex(r"S = Q K^\top")
-    st.plotly_chart(matrix_heatmap(raw, labels, labels, title=f"Dot products QKᵀ ({t}, {t})", scale=DIVERGING,
-                                   x_title="key", y_title="query"), width="stretch", key="steps_raw")
+    st.latex(rf"S = \underbrace{{Q}}_{{{t}\times{d_k}}}\,\underbrace{{K^\top}}_{{{d_k}\times{t}}}")
+    st.plotly_chart(scores_figure(dots, labels, "Dot products QKᵀ"), width="stretch", key="steps_dots")
 with s2:
-    st.latex(r"S / \sqrt{d_k}" if state["scaled"] else r"S \;(\text{unscaled})")
-    shown = np.where(np.isfinite(scores), scores, np.nan)  # masked cells: blank, not -inf
-    st.plotly_chart(matrix_heatmap(shown, labels, labels, title="Scaled scores" + (" (masked: blank)" if mask is
-                                   not None else ""), scale=DIVERGING, x_title="key", y_title="query"),
+    st.latex((r"S / \sqrt{d_k}" if state["scaled"] else r"S \quad(\text{not scaled})")
+             + (r"\;+\;\text{mask } (-\infty)" if state["causal"] else ""))
+    st.plotly_chart(scores_figure(scores, labels, "Scores" + (" QKᵀ/√d_k" if state["scaled"] else " (unscaled)")
+                                  + (", masked cells blank" if state["causal"] else "")),
                     width="stretch", key="steps_scores")
-s3, s4 = st.columns(2)
+n1, n2 = st.columns(2)
+n1.caption(scaling_note(d_k, state["scaled"], w_on, w_off))
+n2.caption(causal_note(t, state["causal"]))
+
+normalise_positions(state, ("row", "col"))  # a selectbox may hand back its old label, not the index
+for name in ("row", "col"):  # fewer words than the URL's row/col: stay on the matrix
+    if state[name] > t - 1:
+        state.set(name, t - 1)
 
 
 def pick_cell(row: int, col: int) -> None:
@@ -138,45 +158,72 @@ def pick_cell(row: int, col: int) -> None:
     state.set("col", min(max(col, 0), t - 1))
 
 
+s3, s4 = st.columns(2)
 with s3:
-    st.latex(r"W = \operatorname{softmax}_{\text{row}}(S/\sqrt{d_k})")
-    clickable_chart(matrix_heatmap(weights, labels, labels, title="Attention weights (rows sum to 1) · click a cell",
-                                   zmin=0, zmax=1, x_title="key", y_title="query", clickable=True),
+    st.latex(r"W = \operatorname{softmax}_{\text{row}}(S" + (r"/\sqrt{d_k}" if state["scaled"] else "") + ")")
+    clickable_chart(weights_figure(weights, labels, picked=(state["row"], state["col"]),
+                                   title="Attention weights · click a cell"),
                     "steps_weights", pick_cell)
+    st.caption("Each row adds up to 1: how word *i* shares out its attention. The outlined cell is the one "
+               "spelled out in Step 4.")
 with s4:
-    st.latex(r"\text{output} = W\,V")
-    st.plotly_chart(matrix_heatmap(output, labels, kdims, title=f"Output = weights·V ({t}, {d_k})", scale=DIVERGING,
-                                   hover="{row}, {col}: {value}", square=False), width="stretch", key="steps_out")
+    st.latex(rf"\text{{output}} = \underbrace{{W}}_{{{t}\times{t}}}\,\underbrace{{V}}_{{{t}\times{d_k}}}")
+    st.plotly_chart(signed_matrix(output, labels, kdims, "Output = weights·V"), width="stretch", key="steps_out")
+    st.caption("Row *i* of the output is word *i*'s new vector: a blend of every word's value vector, mixed in "
+               "the proportions of row *i* of the weights.")
 
+# ---- Step 4 ---------------------------------------------------------------------------------------------
 st.header("Step 4 · Zoom into one number")
-for name in ("row", "col"):
-    if state[name] > t - 1:
-        state.set(name, t - 1)
+st.markdown("Pick a query word and a key word, or click a cell of the attention weights above.")
 z1, z2 = st.columns(2)
 z1.selectbox("Query word (row)", list(range(t)), format_func=lambda i: labels[i], key=state.key("row"))
 z2.selectbox("Key word (column)", list(range(t)), format_func=lambda i: labels[i], key=state.key("col"))
 i, j = state["row"], state["col"]
 ra = A.row_arithmetic(q[i], k, v, None if mask is None else mask[i], scale=scale)
-st.markdown(f"**Weight of `{words[i]}` → `{words[j]}` = {ra.weights[j]:.4f}**, built in three moves:")
-st.latex(dot_product_latex(ra, j, words[i], words[j]))
+st.markdown(f"**The weight of {labels[i]} → {labels[j]} is {ra.weights[j]:.4f}.** It takes three moves.")
+st.markdown("1 · The dot product of the query vector with the key vector, term by term:")
+st.latex(dot_product_latex(ra, j, words[i], words[j], max_terms=8, per_line=4))
+st.markdown("2 · Scale it:")
 st.latex(score_latex(ra, j))
+st.markdown("3 · Softmax over the whole row: exponentiate after subtracting the row's largest score, then divide "
+            "by the sum of the row's exponentials:")
 st.latex(softmax_latex(ra, j))
-st.dataframe(pd.DataFrame(arithmetic_rows(ra, words)), hide_index=True, width="stretch")
-st.markdown(f"Then the **output row of `{words[i]}`** is the weighted sum of the rows of V:")
-terms = " + ".join(rf"{num(ra.weights[jj], 3)}\,v_{{{latex_text(words[jj])}}}" for jj in range(t) if ra.allowed[jj])
-st.latex(rf"\text{{out}}_{{{latex_text(words[i])}}} = {terms}")
-st.latex(r"= [" + r",\; ".join(num(val) for val in ra.output) + "]")
+st.markdown(f"**Then the output row of {labels[i]}** is the weighted sum of the rows of V:")
+st.latex(weighted_sum_latex(ra, words, words[i], per_line=4))
+tl, tr = st.columns(2)
+with tl:
+    st.markdown(f"**The whole row of {labels[i]}**: every key's numbers")
+    st.dataframe(pd.DataFrame(arithmetic_rows(ra, words)), hide_index=True, width="stretch",
+                 column_config={c: st.column_config.NumberColumn(format="%.4f")
+                                for c in ("q·k", "score (scaled)", "exp(score − max)", "weight")})
+    st.caption(summary_sentence(ra))
+with tr:
+    st.markdown("**Each key's share of the output**: weight × its row of V")
+    st.dataframe(pd.DataFrame(contribution_rows(ra, words, kdims)), hide_index=True, width="stretch",
+                 column_config={"weight": st.column_config.NumberColumn(format="%.4f")}
+                 | {f"weight × v[{c}]": st.column_config.NumberColumn(format="%.3f") for c in kdims})
 
+# ---- Step 5 ---------------------------------------------------------------------------------------------
 st.header("Step 5 · The code that computed all this")
 st.markdown(
-    "These are the functions of the `attention` package that produced the numbers above, shown with "
-    "`inspect.getsource`: the code on screen is the code that ran."
+    "These functions of the `attention` package produced every number above. Their source is read with "
+    "`inspect.getsource` while the page runs, so the code on screen is the code that ran."
 )
-tabs = st.tabs(["scaled_dot_product_attention", "attention_scores", "softmax", "project_qkv"])
-for tab, func in zip(tabs, (A.scaled_dot_product_attention, A.attention_scores, A.softmax, A.project_qkv)):
-    tab.code(source_of(func), language="python")
-st.markdown("**Reproduce this screen** with numpy and `attention` only (copy with the icon at the top right):")
-st.code(reproduce_snippet(words, x, w_q, w_k, w_v, scaled=state["scaled"], causal=state["causal"]),
+for tab, shown in zip(st.tabs([s.func.__name__ for s in SHOWN]), SHOWN, strict=True):
+    with tab:
+        eq, src = st.columns([2, 3])
+        eq.latex(shown.equation)
+        eq.markdown(shown.role)
+        src.code(source_of(shown.func), language="python")
+st.markdown("**Reproduce this screen** with numpy and `attention` only (copy it with the icon at its top "
+            "right). Matrices you edited are written out as numbers; the rest come from the seed.")
+edited = {name: m for name, m, base in (("X", x, x_base), *((n, w_in[n], w_bases[n]) for n in w_bases))
+          if not np.array_equal(m, base)}
+st.code(reproduce_snippet(preset=state["preset"], seed=seed, t=t, d_model=d_model, d_k=d_k,
+                          scaled=state["scaled"], causal=state["causal"], row=i, edited=edited),
         language="python")
+
+st.header("Explore")
+page_links(exclude="Build it step by step")
 
 state.sync()

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Never download at test time: the pretrained model comes from the installed package (scripts/test.sh).
+# Servers started by the browser tests inherit this.
+os.environ["HF_HUB_OFFLINE"] = "1"
 
 
 def app_page(page: str | None = None, query: dict | None = None, timeout: float = 60) -> AppTest:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -11,13 +13,35 @@ import streamlit as st
 from attention import row_arithmetic
 from figures.heatmap import row_bars
 from ui.arithmetic import arithmetic_rows, dot_product_latex, score_latex, softmax_latex, summary_sentence
+from ui.state import PageState
 
+TEXT_MAX_CHARS = 3000  # the sentence box's limit; longer text (only possible from code) is refused unread
 CHART_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
 
 
 def unique_labels(tokens: Sequence[str]) -> list[str]:
     """``"3: the"``-style labels: position + word, unique even when a word repeats."""
     return [f"{i}: {t}" for i, t in enumerate(tokens)]
+
+
+def position(value: Any) -> int:
+    """A row/column/head index read from session_state, whatever shape it arrived in.
+
+    A selectbox whose labels contain words (``"7: it"``) sends its old label back after the sentence
+    changes; Streamlit then hands that string over instead of the index. Read the index from it.
+    """
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return max(int(value), 0)
+    found = re.search(r"\d+", str(value))
+    return int(found.group()) if found else 0
+
+
+def normalise_positions(state: PageState, names: Sequence[str] = ("row", "col", "head")) -> None:
+    """Turn each position parameter back into an int before any widget or mode reads it."""
+    for name in names:
+        value = state[name]
+        if position(value) != value or isinstance(value, bool):
+            state.set(name, position(value))
 
 
 def clickable_chart(fig, key: str, on_cell: Callable[[int, int], None]) -> None:
@@ -66,7 +90,7 @@ def detail_panel(
                     config=CHART_CONFIG)
     st.markdown(f"**How the weight of `{_code(query)}` → `{_code(key_word)}` is computed** {head_label}")
     st.markdown("1 · Dot product of the query vector with the key vector, term by term:")
-    st.latex(dot_product_latex(ra, col, query, key_word))
+    st.latex(dot_product_latex(ra, col, query, key_word, per_line=3))
     st.markdown("2 · Scale it (÷√d_k" + (", ÷ temperature" if temperature != 1 else "") + "):")
     st.latex(score_latex(ra, col))
     st.markdown("3 · Softmax over the whole row: exponentiate (after subtracting the row's largest score) "

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from attention import MAX_TOKENS
+from attention import MAX_TOKENS, TokenizeError, tokenize
 from attention.toy_model import ToyAttention, toy_self_attention
 from figures.heatmap import attention_heatmap, head_grid
-from ui.heatmap_common import CHART_CONFIG, clickable_chart, detail_panel, weights_csv
+from ui.heatmap_common import CHART_CONFIG, TEXT_MAX_CHARS, clickable_chart, detail_panel, weights_csv
 from ui.state import BoolParam, FloatParam, IntParam, PageState
 
 MAX_SEED = 999_999
@@ -33,7 +33,21 @@ def compute(tokens: tuple[str, ...], d_model: int, d_k: int, heads: int, causal:
                               temperature=temp, rng=np.random.default_rng(seed))
 
 
-def render(state: PageState, all_tokens: list[str], controls, canvas) -> None:
+def sentence_tokens(text: str, canvas) -> list[str]:
+    """The sentence's words, at most MAX_TOKENS; an empty list (after a message) when there are none."""
+    if len(text) == TEXT_MAX_CHARS:
+        canvas.caption(f"The sentence box holds at most {TEXT_MAX_CHARS:,} characters; the rest was cut off.")
+    try:
+        return tokenize(text, max_tokens=MAX_TOKENS, max_chars=TEXT_MAX_CHARS)
+    except TokenizeError as err:
+        if err.n_tokens is None:  # empty, or too many characters: nothing was tokenized
+            canvas.warning(f"{err}", icon="✍️")
+            return []
+        canvas.info(f"{err} The heatmap uses the first {MAX_TOKENS}.", icon="✂️")
+        return tokenize(text, max_tokens=err.n_tokens, max_chars=TEXT_MAX_CHARS)[:MAX_TOKENS]
+
+
+def render(state: PageState, text: str, controls, canvas) -> None:
     """Draw the mode: widgets in the ``controls`` column, the heatmap in ``canvas``, the rest below."""
     def new_draw() -> None:
         state.set("seed", int(np.random.default_rng().integers(0, MAX_SEED + 1)))
@@ -55,12 +69,22 @@ def render(state: PageState, all_tokens: list[str], controls, canvas) -> None:
         st.slider("Query/key dimension d_k (per head)", 1, 32, key=state.key("d_k"))
         st.slider("Temperature", 0.1, 5.0, step=0.1, key=state.key("temp"),
                   help="Scores are divided by it before the softmax: low = sharp, high = flat.")
-        st.toggle("Causal mask (GPT-style: no peeking at later words)", key=state.key("causal"),
-                  help="Off = BERT-style: every word sees the whole sentence.")
+        st.toggle("Causal mask (GPT-style)", key=state.key("causal"),
+                  help="On: a word sees only itself and the words before it, as in GPT. "
+                       "Off (BERT-style): every word sees the whole sentence.")
 
+    all_tokens = sentence_tokens(text, canvas)
+    if not all_tokens:
+        return
     tokens = all_tokens[: state["n"]]
     if len(all_tokens) > len(tokens):
         canvas.caption(f"Using the first {len(tokens)} of {len(all_tokens)} words (move *Words used* to change).")
+    elif state["n"] > len(tokens) > 1:
+        canvas.caption(f"The sentence has {len(tokens)} words; all of them are used.")
+    if len(tokens) >= 24 and not state["auto"]:
+        canvas.caption(f"With {len(tokens)} words an average weight is 1/{len(tokens)} ≈ {1 / len(tokens):.3f}, "
+                       "so on the fixed 0..1 scale most cells look pale: switch on *Auto-scale colours* under "
+                       "*Display* to stretch the colours.")
     if len(tokens) == 1:
         canvas.info("Only one word: it can only attend to itself (weight 1). Add words to see attention spread.")
     heads = state["heads"]
@@ -88,6 +112,7 @@ def render(state: PageState, all_tokens: list[str], controls, canvas) -> None:
     fig = attention_heatmap(
         shown, tokens, title=f"Attention weights, {label} (rows sum to 1)", scale=state["scale"],
         auto_range=state["auto"], show_values=None if state["values"] else False,
+        picked=(state["row"], state["col"]),
     )
     with canvas:
         clickable_chart(fig, "heatmap_chart", pick_cell)

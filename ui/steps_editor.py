@@ -31,26 +31,30 @@ def validate(edited: pd.DataFrame, shape: tuple[int, int], limit: float = LIMIT)
 
 
 def matrix_editor(
-    key: str, base: np.ndarray, rows: Sequence[str], cols: Sequence[str]
+    name: str, signature: str, base: np.ndarray, rows: Sequence[str], cols: Sequence[str]
 ) -> np.ndarray:
     """Edit ``base``; returns the edited matrix, or the last valid one (with an error shown) for bad input.
 
-    ``key`` must change whenever ``base`` changes (a new seed or size): edits belong to one base matrix.
+    The widget's key is ``f"{name}.{signature}"``: a new ``signature`` (new seed, size or "reset") gives a
+    fresh editor on the new ``base``, because edits belong to one base matrix. The last valid values
+    are kept in ``session_state[f"{name}.valid"]`` as ``(signature, matrix)``, one entry per matrix.
     """
-    valid_key = f"{key}.valid"
-    if valid_key not in st.session_state:
-        st.session_state[valid_key] = base
-    frame = pd.DataFrame(base, index=list(rows), columns=list(cols))
+    key, valid_key = f"{name}.{signature}", f"{name}.valid"
+    last = st.session_state.get(valid_key)
+    if last is None or last[0] != signature:
+        st.session_state[valid_key] = last = (signature, base)
+    # float64 of the float32 values, rounded: 0.9f shows as 0.9 (not 0.8999999761) and reads back as 0.9f
+    frame = pd.DataFrame(np.asarray(base, dtype=float).round(6), index=list(rows), columns=list(cols))
     edited = st.data_editor(
         frame,
         key=key,
         width="stretch",
         num_rows="fixed",
-        column_config={c: st.column_config.NumberColumn(c, format="%.2f", step=0.1) for c in frame.columns},
+        column_config={c: st.column_config.NumberColumn(c) for c in frame.columns},
     )
     matrix, problem = validate(edited, base.shape)
     if problem:
         st.error(problem, icon="⚠️")
-        return st.session_state[valid_key]
-    st.session_state[valid_key] = matrix
+        return last[1]
+    st.session_state[valid_key] = (signature, matrix)
     return matrix

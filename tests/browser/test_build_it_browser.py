@@ -50,3 +50,7 @@ def test_build_it_edit_a_cell_and_zoom(page, app_server):
     wait_for_rerun(page)
     assert_no_exception(page)
     assert (query_params(page)["row"], query_params(page)["col"]) == (["1"], ["2"])
+    zoom = page.get_by_text("The weight of 1: cat → 2: sat is")
+    zoom.scroll_into_view_if_needed()
+    assert zoom.is_visible()
+    assert page.locator(".katex-error").count() == 0  # every equation rendered

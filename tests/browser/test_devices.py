@@ -51,8 +51,13 @@ def test_dark_theme_follows_the_system(browser, app_server, path):
         charts = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot')
         if charts.count():
             charts.first.wait_for()
-            bg = charts.first.locator("rect.bg").first.evaluate("e => getComputedStyle(e).fill")
-            assert "255, 255, 255" not in bg, f"a white chart on a dark page: {bg}"
+            # The paper (svg background) and, where drawn, the plot area (rect.bg) must not be white.
+            backgrounds = charts.first.evaluate(
+                """e => [getComputedStyle(e.querySelector('svg.main-svg')).backgroundColor,
+                         ...[...e.querySelectorAll('rect.bg')].map(r => getComputedStyle(r).fill)]"""
+            )
+            for bg in backgrounds:
+                assert "255, 255, 255" not in bg, f"a white chart on a dark page: {backgrounds}"
     finally:
         context.close()
 

@@ -1,0 +1,256 @@
+"""Figures of the Academic page: the pipeline diagram and the plots of its experiments.
+
+Arrays in, ``go.Figure`` out; no attention arithmetic here (the numbers come from
+:mod:`attention.experiments`), only histograms and reference curves of known formulas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .matrix import plot_text
+from .style import PALETTE, base_layout
+
+UNSCALED, SCALED = "unscaled", "scaled"
+COLOURS = {UNSCALED: PALETTE[5], SCALED: PALETTE[0]}  # vermillion vs blue: colour-blind safe
+NAMES = {UNSCALED: "unscaled: q·k", SCALED: "scaled: q·k / √d_k"}
+ARROW = "#888888"  # mid grey: visible on light and dark themes
+LOG_TICKS = [1, 4, 16, 64, 256, 1024]  # d_k ticks on log axes
+
+
+# ---- the pipeline diagram ------------------------------------------------------------------------------
+
+# (label, shape, x, y, colour index); coordinates in an abstract 0..12 x 0..4 canvas
+_NODES = {
+    "q": ("Q", "n × d<sub>k</sub>", 0.8, 3.0, 0),
+    "k": ("K", "n × d<sub>k</sub>", 0.8, 1.5, 0),
+    "qk": ("Q K<sup>T</sup>", "n × n", 3.1, 2.25, 4),
+    "scale": ("÷ √d<sub>k</sub>", "n × n", 5.2, 2.25, 4),
+    "softmax": ("softmax", "n × n, rows sum to 1", 7.3, 2.25, 2),
+    "mix": ("× V", "n × d<sub>v</sub>", 9.4, 2.25, 1),
+    "v": ("V", "n × d<sub>v</sub>", 9.4, 0.55, 1),
+    "out": ("output", "n × d<sub>v</sub>", 11.4, 2.25, 3),
+}
+_EDGES = [("q", "qk"), ("k", "qk"), ("qk", "scale"), ("scale", "softmax"), ("softmax", "mix"), ("v", "mix"),
+          ("mix", "out")]
+_STEPS = [  # (x, text): the three steps over the boxes they span
+    (3.1, "① similarity<br>O(n²d)"),
+    (5.2, "② scaling"),
+    (8.35, "③ weighted sum<br>O(n²d), O(n²) memory"),
+]
+_HALF_W, _HALF_H = 0.78, 0.42
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def pipeline_diagram() -> go.Figure:
+    """Q, K → QKᵀ → ÷√d_k → softmax → × V → output, with each intermediate's shape (n positions)."""
+    shapes, notes = [], []  # built as plain dicts and set at once: add_shape/add_annotation are slow
+    for label, shape, x, y, c in _NODES.values():
+        shapes.append(dict(
+            type="rect", x0=x - _HALF_W, x1=x + _HALF_W, y0=y - _HALF_H, y1=y + _HALF_H,
+            line=dict(color=PALETTE[c], width=2), fillcolor=_rgba(PALETTE[c], 0.18), layer="below",
+        ))
+        notes.append(dict(x=x, y=y + 0.1, text=f"<b>{label}</b>", showarrow=False, font=dict(size=15)))
+        notes.append(dict(x=x, y=y - 0.2, text=shape, showarrow=False, font=dict(size=10)))
+    for a, b in _EDGES:
+        _, _, x0, y0, _ = _NODES[a]
+        _, _, x1, y1, _ = _NODES[b]
+        if y0 == y1:  # horizontal: edge of one box to edge of the next
+            start, end = (x0 + _HALF_W, y0), (x1 - _HALF_W, y1)
+        elif x0 == x1:  # vertical (V into × V)
+            start, end = (x0, y0 + _HALF_H), (x1, y1 - _HALF_H)
+        else:  # Q and K converge on Q Kᵀ
+            start, end = (x0 + _HALF_W, y0), (x1 - _HALF_W, y1 + 0.25 * float(np.sign(y0 - y1)))
+        notes.append(dict(
+            x=end[0], y=end[1], ax=start[0], ay=start[1], xref="x", yref="y", axref="x", ayref="y",
+            text="", showarrow=True, arrowhead=2, arrowsize=1.2, arrowwidth=1.8, arrowcolor=ARROW,
+        ))
+    for x, text in _STEPS:
+        notes.append(dict(x=x, y=3.65, text=text, showarrow=False, font=dict(size=11)))
+    fig = go.Figure(layout=dict(shapes=shapes, annotations=notes))
+    fig.update_xaxes(visible=False, range=[-0.1, 12.3], fixedrange=True)
+    fig.update_yaxes(visible=False, range=[0, 4.1], fixedrange=True)
+    fig.update_layout(showlegend=False, dragmode=False)
+    return base_layout(fig, title="Attention, step by step", height=330)
+
+
+# ---- why divide by √d_k --------------------------------------------------------------------------------
+
+
+def _normal_pdf(x: np.ndarray, var: float) -> np.ndarray:
+    return np.exp(-(x**2) / (2 * var)) / np.sqrt(2 * np.pi * var)
+
+
+def dot_product_histograms(unscaled: np.ndarray, scaled: np.ndarray, d_k: int, *, bins: int = 41) -> go.Figure:
+    """Two histograms on one shared x axis: q·k (spreads like √d_k) above, q·k/√d_k (stays ~N(0, 1)) below.
+
+    The dashed curves are the normal densities with the theoretical variances d_k and 1.
+    """
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.14,
+                        subplot_titles=(f"Unscaled: variance {np.var(unscaled):.3g} (theory {d_k})",
+                                        f"Scaled: variance {np.var(scaled):.3g} (theory 1)"))
+    reach = max(float(np.abs(unscaled).max()), float(np.abs(scaled).max()), 4.0)
+    grid = np.linspace(-reach, reach, 301)
+    for row, (key, samples, var) in enumerate(((UNSCALED, unscaled, float(d_k)), (SCALED, scaled, 1.0)), start=1):
+        density, edges = np.histogram(samples, bins=bins, density=True)
+        centres = (edges[:-1] + edges[1:]) / 2
+        fig.add_trace(
+            go.Bar(x=centres, y=density, width=np.diff(edges), name=NAMES[key], marker_color=COLOURS[key],
+                   opacity=0.75, hovertemplate="q·k ≈ %{x:.3g}: density %{y:.3g}<extra></extra>"),
+            row=row, col=1,
+        )
+        fig.add_trace(
+            go.Scatter(x=grid, y=_normal_pdf(grid, var), mode="lines", line=dict(color=ARROW, dash="dash"),
+                       name=f"normal density, variance {var:g}", hoverinfo="skip"),
+            row=row, col=1,
+        )
+    fig.update_xaxes(range=[-reach, reach])
+    fig.update_xaxes(title="value of the score", row=2, col=1)
+    fig.update_yaxes(title="density")
+    fig.update_layout(showlegend=False, bargap=0)
+    return base_layout(fig, title=f"Scores at d_k = {d_k} ({len(unscaled):,} pairs)", height=520)
+
+
+def variance_figure(d_values: Sequence[int], var_unscaled: Sequence[float], var_scaled: Sequence[float],
+                    *, chosen: int | None = None, chosen_var: Mapping[str, float] | None = None) -> go.Figure:
+    """Measured variance of q·k against d_k (log-log), unscaled and scaled, with the theory d_k and 1."""
+    d = np.asarray(d_values, dtype=float)
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=d, y=d, mode="lines", line=dict(color=ARROW, dash="dash"),
+                             name="theory: d_k", hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=d, y=np.ones_like(d), mode="lines", line=dict(color=ARROW, dash="dot"),
+                             name="theory: 1", hoverinfo="skip"))
+    for key, var in ((UNSCALED, var_unscaled), (SCALED, var_scaled)):
+        fig.add_trace(go.Scatter(
+            x=d, y=np.asarray(var, dtype=float), mode="lines+markers", name=NAMES[key],
+            line=dict(color=COLOURS[key]), marker=dict(size=8),
+            hovertemplate="d_k = %{x}: variance %{y:.3g}<extra>" + NAMES[key] + "</extra>",
+        ))
+    if chosen is not None and chosen_var:
+        fig.add_trace(go.Scatter(
+            x=[chosen, chosen], y=[chosen_var[UNSCALED], chosen_var[SCALED]], mode="markers",
+            marker=dict(symbol="star", size=16, color=[COLOURS[UNSCALED], COLOURS[SCALED]],
+                        line=dict(width=1, color=ARROW)),
+            name=f"your d_k = {chosen}", hovertemplate="d_k = %{x}: variance %{y:.3g}<extra></extra>",
+        ))
+    fig.update_xaxes(type="log", title="d_k (log scale)", tickvals=LOG_TICKS)
+    fig.update_yaxes(type="log", title="variance of the score (log scale)", dtick=1)
+    fig.update_layout(legend=dict(orientation="h", y=-0.25))
+    return base_layout(fig, title="Variance of the score vs d_k", height=440)
+
+
+_PANELS = (
+    ("max_weight", "largest weight in a row"),
+    ("entropy", "entropy of a row (nats)"),
+    ("grad_norm", "softmax gradient ‖∂w/∂s‖<sub>F</sub>"),
+)
+
+
+def _uniform_and_onehot(stat: str, n_keys: int) -> tuple[float, float]:
+    """Value of ``stat`` for a uniform row (all weights 1/S) and for a one-hot row."""
+    return {
+        "max_weight": (1 / n_keys, 1.0),
+        "entropy": (float(np.log(n_keys)), 0.0),
+        "grad_norm": (float(np.sqrt(n_keys - 1) / n_keys), 0.0),
+    }[stat]
+
+
+def saturation_figure(d_values: Sequence[int], means: Mapping[str, Mapping[str, Sequence[float]]], n_keys: int,
+                      *, chosen: int | None = None,
+                      chosen_means: Mapping[str, Mapping[str, float]] | None = None) -> go.Figure:
+    """Three panels against d_k (log x): mean largest weight, mean entropy and mean softmax-gradient
+    size of a row, unscaled versus scaled. ``means[stat][variant]`` has one number per d_k.
+
+    Dotted lines: the value for a uniform row; dashed: for a one-hot (saturated) row.
+    """
+    d = np.asarray(d_values, dtype=float)
+    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.08,
+                        subplot_titles=[title for _, title in _PANELS])
+    for row, (stat, title) in enumerate(_PANELS, start=1):
+        uniform, onehot = _uniform_and_onehot(stat, n_keys)
+        for level, dash, label in ((uniform, "dot", "uniform row"), (onehot, "dash", "one-hot row")):
+            fig.add_trace(go.Scatter(x=[d[0], d[-1]], y=[level, level], mode="lines", hoverinfo="skip",
+                                     line=dict(color=ARROW, dash=dash, width=1), name=label,
+                                     legendgroup=label, showlegend=row == 1), row=row, col=1)
+        for key in (UNSCALED, SCALED):
+            fig.add_trace(go.Scatter(
+                x=d, y=np.asarray(means[stat][key], dtype=float), mode="lines+markers", name=NAMES[key],
+                legendgroup=key, showlegend=row == 1, line=dict(color=COLOURS[key]),
+                hovertemplate="d_k = %{x}: %{y:.3f}<extra>" + NAMES[key] + "</extra>",
+            ), row=row, col=1)
+            if chosen is not None and chosen_means:
+                fig.add_trace(go.Scatter(
+                    x=[chosen], y=[chosen_means[stat][key]], mode="markers", showlegend=False,
+                    marker=dict(symbol="star", size=14, color=COLOURS[key], line=dict(width=1, color=ARROW)),
+                    hovertemplate=f"your d_k = {chosen}: %{{y:.3f}}<extra>{NAMES[key]}</extra>",
+                ), row=row, col=1)
+        fig.update_yaxes(title_text=title.split(" (")[0].replace("softmax gradient ", "gradient "),
+                         row=row, col=1, title_font_size=11)
+    fig.update_xaxes(type="log", tickvals=LOG_TICKS)
+    fig.update_xaxes(title="d_k (log scale)", row=3, col=1)
+    fig.update_layout(legend=dict(orientation="h", y=-0.12))
+    return base_layout(fig, title=f"Softmax rows against d_k (S = {n_keys} keys)", height=760)
+
+
+def example_row_figure(example: Mapping[str, np.ndarray], d_k: int) -> go.Figure:
+    """One row's weights over its S keys, unscaled beside scaled (same q and k)."""
+    fig = go.Figure()
+    for key in (UNSCALED, SCALED):
+        w = np.asarray(example[key], dtype=float)
+        fig.add_trace(go.Bar(x=np.arange(1, w.size + 1), y=w, name=f"{NAMES[key]} (largest {w.max():.2f})",
+                             marker_color=COLOURS[key],
+                             hovertemplate="key %{x}: weight %{y:.3f}<extra>" + NAMES[key] + "</extra>"))
+    fig.update_xaxes(title="key j", dtick=1 if len(example[SCALED]) <= 32 else None)
+    fig.update_yaxes(title="attention weight", range=[0, 1.05])
+    fig.update_layout(barmode="group", legend=dict(orientation="h", y=-0.3))
+    return base_layout(fig, title=f"One row at d_k = {d_k}", height=360)
+
+
+# ---- masks and caveats ---------------------------------------------------------------------------------
+
+
+def mask_figure(mask: np.ndarray, tokens: Sequence[str], *, title: str = "The mask M") -> go.Figure:
+    """The additive mask M of a boolean ``(T, S)`` mask: 0 where allowed, −∞ where forbidden."""
+    mask = np.asarray(mask, dtype=bool)
+    labels = [plot_text(t) for t in tokens]
+    t, s = mask.shape
+    fig = go.Figure(go.Heatmap(
+        z=mask.astype(int), x=np.arange(s), y=np.arange(t), zmin=0, zmax=1,
+        colorscale=[[0, PALETTE[5]], [0.5, PALETTE[5]], [0.5, PALETTE[4]], [1, PALETTE[4]]],
+        showscale=False, xgap=1, ygap=1,
+        text=np.where(mask, "0", "−∞"), texttemplate="%{text}",
+        customdata=np.array([[f'"{labels[i]}" → "{labels[j]}": {"allowed" if mask[i, j] else "masked"}'
+                              for j in range(s)] for i in range(t)], dtype=object),
+        hovertemplate="%{customdata}<extra></extra>",
+    ))
+    fig.update_xaxes(title="key", tickvals=list(range(s)), ticktext=labels, side="top", tickangle=-45,
+                     showgrid=False, zeroline=False)
+    fig.update_yaxes(title="query", tickvals=list(range(t)), ticktext=labels, autorange="reversed",
+                     showgrid=False, zeroline=False, scaleanchor="x", constrain="domain")
+    base_layout(fig, title=title, height=int(min(620, 170 + 30 * t)))
+    fig.update_layout(margin_t=120)
+    return fig
+
+
+def same_output_figure(w: np.ndarray, w_alt: np.ndarray, labels: Sequence[str]) -> go.Figure:
+    """Two weight vectors over the same keys (that give the same output), as grouped bars."""
+    names = [plot_text(lab) for lab in labels]
+    fig = go.Figure()
+    for values, name, colour in ((w, "weights from softmax(q·k/√d_k)", PALETTE[0]),
+                                 (w_alt, "different weights, same output", PALETTE[1])):
+        fig.add_trace(go.Bar(x=names, y=np.asarray(values, dtype=float), name=name, marker_color=colour,
+                             text=[f"{v:.2f}" for v in values], textposition="outside",
+                             hovertemplate="%{x}: %{y:.3f}<extra>" + name + "</extra>"))
+    top = float(max(np.max(w), np.max(w_alt)))
+    fig.update_yaxes(title="attention weight", range=[0, min(1.1, top * 1.25 + 0.05)])
+    fig.update_xaxes(title="key")
+    fig.update_layout(barmode="group", legend=dict(orientation="h", y=-0.3))
+    return base_layout(fig, title="Two attention rows, one output", height=380)

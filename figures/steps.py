@@ -1,0 +1,72 @@
+"""Figures of the step-by-step page: each matrix of self-attention as an annotated heatmap.
+
+Arrays in, ``go.Figure`` out; the numbers are computed by :mod:`attention`, never here. Titles carry
+the matrix's shape, so that the student can check that (T, d_model) x (d_model, d_k) -> (T, d_k).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from .matrix import matrix_heatmap, plot_text
+from .style import DEFAULT_SCALE, DIVERGING, PALETTE
+
+
+def shape_text(values: np.ndarray) -> str:
+    """``"(3, 4)"``: the shape as it appears in titles."""
+    return "(" + ", ".join(str(n) for n in np.shape(values)) + ")"
+
+
+def _height(n_rows: int) -> int:
+    return 150 + 34 * n_rows
+
+
+def signed_matrix(
+    values: np.ndarray, row_labels: Sequence[str], col_labels: Sequence[str], title: str
+) -> go.Figure:
+    """A matrix of signed numbers (X, Q, K, V, output): blue below zero, red above, values in cells.
+
+    The title gets the shape appended, e.g. ``"Q = X·W_Q   (3, 3)"``.
+    """
+    return matrix_heatmap(
+        values, row_labels, col_labels, title=f"{title}   {shape_text(values)}", scale=DIVERGING,
+        hover="{row}, {col}: {value}", x_title="dimension", square=False, height=_height(len(row_labels)),
+    )
+
+
+def scores_figure(scores: np.ndarray, labels: Sequence[str], title: str) -> go.Figure:
+    """Query-by-key scores; masked entries (-inf) are blank cells whose hover says so."""
+    scores = np.asarray(scores, dtype=float)
+    masked = ~np.isfinite(scores)
+    fig = matrix_heatmap(
+        np.where(masked, np.nan, scores), labels, labels, title=f"{title}   {shape_text(scores)}",
+        scale=DIVERGING, x_title="key (attended to)", y_title="query (attending)",
+        square=False, height=_height(len(labels)),
+    )
+    if masked.any():
+        hover = np.array(fig.data[0].text, dtype=object)
+        for i, j in np.argwhere(masked):
+            hover[i, j] = f'"{plot_text(labels[i])}" → "{plot_text(labels[j])}": masked (−∞, may not attend)'
+        fig.data[0].text = hover
+    return fig
+
+
+def weights_figure(
+    weights: np.ndarray, labels: Sequence[str], *, picked: tuple[int, int] | None = None, title: str
+) -> go.Figure:
+    """Attention weights on a fixed 0..1 scale, clickable, with the picked (query, key) cell outlined."""
+    fig = matrix_heatmap(
+        weights, labels, labels, title=f"{title}   {shape_text(weights)}", scale=DEFAULT_SCALE, zmin=0, zmax=1,
+        x_title="key (attended to)", y_title="query (attending)", clickable=True, square=False,
+        height=_height(len(labels)),
+    )
+    if picked is not None:
+        i, j = picked
+        fig.add_shape(
+            type="rect", x0=j - 0.5, x1=j + 0.5, y0=i - 0.5, y1=i + 0.5,
+            line=dict(color=PALETTE[1], width=4), fillcolor="rgba(0,0,0,0)",
+        )
+    return fig

@@ -1,0 +1,161 @@
+"""Figure builders of the Heatmap page (figures/heatmap.py) and its streamlit-free helpers (ui/heatmap_common.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from figures.heatmap import (
+    KEY_AXIS,
+    QUERY_AXIS,
+    attention_heatmap,
+    distinct_labels,
+    head_grid,
+    head_mosaic,
+    row_bars,
+)
+from figures.style import PALETTE, colorscale
+from ui.heatmap_common import position, unique_labels, weights_csv
+
+W = np.array([[0.69, 0.31], [0.5, 0.5]])
+
+
+def lightness(colour: str) -> float:
+    """Mean channel of a plotly colour, ``rgb(r, g, b)`` or ``#rrggbb``."""
+    if colour.startswith("#"):
+        return sum(int(colour[i:i + 2], 16) for i in (1, 3, 5)) / 3
+    return sum(float(c) for c in colour[colour.index("(") + 1:colour.index(")")].split(",")[:3]) / 3
+
+
+def test_heatmap_axes_labels_range_and_hover():
+    fig = attention_heatmap(W, ["it", "animal"], title="Head 1")
+    heat = fig.data[0]
+    assert heat.type == "heatmap" and (heat.zmin, heat.zmax) == (0.0, 1.0)
+    assert list(fig.layout.yaxis.ticktext) == ["it", "animal"] == list(fig.layout.xaxis.ticktext)
+    assert fig.layout.yaxis.title.text == QUERY_AXIS and fig.layout.xaxis.title.text == KEY_AXIS
+    assert fig.layout.title.text == "Head 1"
+    assert heat.text[0][1] == '"it" → "animal": 0.31'
+    assert heat.texttemplate  # values in cells by default for small maps
+    assert fig.layout.yaxis.scaleanchor == "x"  # square cells
+    assert fig.layout.width is None  # follows the container (phones)
+    assert [c[1] for c in heat.colorscale] == [c[1] for c in colorscale("blues")]
+    assert lightness(heat.colorscale[0][1]) > lightness(heat.colorscale[-1][1])  # light = low, dark = high
+
+
+def test_heatmap_overlay_makes_every_cell_clickable():
+    fig = attention_heatmap(np.full((3, 3), 1 / 3), ["a", "b", "c"])
+    cells = fig.data[1]
+    assert cells.type == "scatter" and cells.marker.opacity == 0
+    assert [list(c) for c in cells.customdata] == [[i, j] for i in range(3) for j in range(3)]
+    assert list(cells.x) == [j for _ in range(3) for j in range(3)] and list(cells.y) == [i for i in range(3)
+                                                                                         for _ in range(3)]
+    assert len(attention_heatmap(W, ["a", "b"], clickable=False).data) == 1
+
+
+def test_heatmap_options_auto_range_values_scale_and_picked_cell():
+    auto = attention_heatmap(W, ["a", "b"], auto_range=True)
+    assert auto.data[0].zmin is None and auto.data[0].zmax is None
+    assert attention_heatmap(W, ["a", "b"], show_values=False).data[0].texttemplate is None
+    assert attention_heatmap(W, ["a", "b"], scale="viridis").data[0].colorscale != auto.data[0].colorscale
+    assert not attention_heatmap(W, ["a", "b"]).layout.shapes
+    (shape,) = attention_heatmap(W, ["a", "b"], picked=(1, 0)).layout.shapes
+    assert (shape.x0, shape.x1, shape.y0, shape.y1) == (-0.5, 0.5, 0.5, 1.5)
+    assert shape.line.color == PALETTE[1]
+
+
+def test_dense_heatmap_hides_values_and_keys_can_differ_from_queries():
+    fig = attention_heatmap(np.full((64, 64), 1 / 64), [f"w{i}" for i in range(64)])
+    assert fig.data[0].texttemplate is None
+    cross = attention_heatmap(np.full((2, 3), 1 / 3), ["q1", "q2"], key_tokens=["k1", "k2", "k3"])
+    assert list(cross.layout.xaxis.ticktext) == ["k1", "k2", "k3"]
+    with pytest.raises(ValueError):
+        attention_heatmap(np.full((2, 3), 1 / 3), ["q1", "q2"])
+
+
+def test_tokens_are_text_never_html():
+    tokens = ["<img src=x onerror=alert(1)>", "<b>", "&amp;"]
+    fig = attention_heatmap(np.full((3, 3), 1 / 3), tokens)
+    assert fig.layout.yaxis.ticktext[0] == "&lt;img src=x onerror=alert(1)&gt;"
+    assert fig.layout.xaxis.ticktext[2] == "&amp;amp;"
+    assert "<b>" not in fig.data[0].text[1][1]
+    bars = row_bars(np.array([0.5, 0.25, 0.25]), tokens, "<b>", highlight=1)
+    assert bars.data[0].x[1] == "1: &lt;b&gt;" and "&lt;b&gt;" in bars.layout.title.text
+    grid = head_grid(np.full((2, 3, 3), 1 / 3), tokens, titles=["<i>1</i>", "2"])
+    assert list(grid.data[0].y) == ["&lt;img src=x onerror=alert(1)&gt;", "&lt;b&gt;", "&amp;amp;"]
+    assert grid.layout.annotations[0].text == "&lt;i&gt;1&lt;/i&gt;"
+    assert grid.data[0].hovertemplate.startswith("&lt;i&gt;1&lt;/i&gt;: ")
+
+
+def test_head_grid_titles_shared_range_and_outer_labels():
+    weights = np.random.default_rng(0).dirichlet(np.ones(4), size=(5, 4))  # (H=5, T, S)
+    fig = head_grid(weights, list("abcd"), titles=[f"Head {h}" for h in range(1, 5)] + ["Average"])
+    assert len(fig.data) == 5
+    assert [a.text for a in fig.layout.annotations] == ["Head 1", "Head 2", "Head 3", "Head 4", "Average"]
+    assert {(t.zmin, t.zmax) for t in fig.data} == {(0.0, 1.0)}
+    assert [t.showscale for t in fig.data] == [True] + [False] * 4  # one colour bar for all
+    assert fig.data[1].hovertemplate == 'Head 2: "%{y}" → "%{x}": %{z:.2f}<extra></extra>'
+    assert list(fig.data[1].x) == list("abcd") == list(fig.data[1].y)
+    assert fig.layout.yaxis.autorange == "reversed"  # first word on top, as in the main heatmap
+    assert fig.layout.xaxis4.title.text == "Key" and fig.layout.yaxis4.title.text == "Query"
+    domains = [tuple(fig.layout[f"xaxis{i if i > 1 else ''}"].domain) for i in range(1, 6)]
+    assert all(0 <= a < b <= 1 for a, b in domains) and domains[0][1] < domains[1][0]  # side by side
+    # 3 columns, 2 rows: word labels on the left column and under the lowest map of each column only
+    y_labels = [fig.layout[f"yaxis{i if i > 1 else ''}"].showticklabels for i in range(1, 6)]
+    x_labels = [fig.layout[f"xaxis{i if i > 1 else ''}"].showticklabels for i in range(1, 6)]
+    assert y_labels == [True, False, False, True, False]
+    assert x_labels == [False, False, True, True, True]
+    auto = head_grid(weights, list("abcd"), auto_range=True)
+    assert auto.data[0].zmin == pytest.approx(weights.min()) and auto.data[0].zmax == pytest.approx(weights.max())
+    many = head_grid(np.full((2, 30, 30), 1 / 30), [f"w{i}" for i in range(30)])
+    assert not any(many.layout[f"yaxis{i if i > 1 else ''}"].showticklabels for i in range(1, 3))
+    assert fig.layout.width is None
+
+
+def test_repeated_words_keep_their_own_rows_in_the_grid():
+    assert distinct_labels(["the", "cat", "the", "the"]) == ["the", "cat", "the\u200b", "the\u200b\u200b"]
+    fig = head_grid(np.full((1, 3, 3), 1 / 3), ["the", "cat", "the"])
+    assert len(set(fig.data[0].y)) == 3
+
+
+def test_row_bars_show_one_row_with_the_picked_key_highlighted():
+    row = np.array([0.1, 0.6, 0.3])
+    fig = row_bars(row, ["the", "cat", "sat"], "cat", highlight=2)
+    bar = fig.data[0]
+    np.testing.assert_allclose(bar.y, row)
+    assert list(bar.x) == ["0: the", "1: cat", "2: sat"]
+    assert list(bar.marker.color) == [PALETTE[0], PALETTE[0], PALETTE[1]]
+    assert list(bar.text) == ["0.10", "0.60", "0.30"]
+    assert tuple(fig.layout.yaxis.range) == (0, 1.0) and fig.layout.yaxis.title.text == "attention weight"
+    assert fig.layout.xaxis.title.text == KEY_AXIS and fig.layout.title.text.startswith('Where "cat" looks')
+    dense = row_bars(np.full(64, 1 / 64), [f"w{i}" for i in range(64)], "w0")
+    assert dense.data[0].text is None  # 64 numbers would overlap
+
+
+def test_head_mosaic_places_every_head_and_carries_its_address():
+    weights = np.random.default_rng(1).dirichlet(np.ones(3), size=(2, 4, 3))  # (L=2, H=4, n, n)
+    fig = head_mosaic(weights, ["[CLS]", "hi", "[SEP]"])
+    z = np.asarray(fig.data[0].z, dtype=float)
+    assert z.shape == (2 * 4 - 1, 4 * 4 - 1)
+    np.testing.assert_allclose(z[4:7, 8:11], weights[1, 2])  # layer 1, head 2
+    assert np.isnan(z[3]).all()  # a blank row between layers
+    assert [list(c) for c in fig.data[1].customdata][6] == [1, 2]
+    assert list(fig.layout.xaxis.ticktext) == ["H0", "H1", "H2", "H3"]
+
+
+def test_weights_csv_labels_every_row_and_column():
+    csv = weights_csv(np.array([[1.0, 0.0], [0.25, 0.75]]), ["the", "the"])
+    lines = csv.splitlines()
+    assert lines[0] == "query \\ key,0: the,1: the"
+    assert lines[2] == "1: the,0.250000,0.750000"
+    cross = weights_csv(np.array([[0.5, 0.5]]), ["a"], ["b", "c,d"])
+    assert cross.splitlines()[0] == 'query \\ key,0: b,"1: c,d"'  # a comma in a word is quoted
+    assert unique_labels(["x", "x"]) == ["0: x", "1: x"]
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [(3, 3), (np.int64(5), 5), ("7: it", 7), ("12: 3.14", 12), ("Head 3", 3), ("Average of all heads", 0),
+     (-2, 0), (True, 0), (None, 0), ("", 0)],
+)
+def test_position_reads_an_index_from_whatever_a_selectbox_left(value, expected):
+    assert position(value) == expected
