@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from hypothesis import settings
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -12,6 +13,12 @@ ROOT = Path(__file__).resolve().parents[1]
 # Never download at test time: the pretrained model comes from the installed package (scripts/test.sh).
 # Servers started by the browser tests inherit this.
 os.environ["HF_HUB_OFFLINE"] = "1"
+
+# Property tests draw the same examples on every run, so CI is repeatable; HYPOTHESIS_PROFILE=explore
+# draws new ones (run it now and then to hunt for counter-examples).
+settings.register_profile("repeatable", derandomize=True, print_blob=True)
+settings.register_profile("explore", print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 def app_page(page: str | None = None, query: dict | None = None, timeout: float = 60) -> AppTest:

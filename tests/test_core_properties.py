@@ -87,5 +87,5 @@ def test_temperature_and_scale_as_documented(data, temperature):
 @settings(max_examples=30, deadline=None)
 @given(arrays(np.float64, st.tuples(dims, st.integers(2, 6)), elements=finite))
 def test_high_temperature_flattens(x):
-    _, hot = A.scaled_dot_product_attention(x, x, x, temperature=1e6)
+    _, hot = A.scaled_dot_product_attention(x, x, x, temperature=1e9)  # |scores| <= 6 * 50² here
     np.testing.assert_allclose(hot, 1 / x.shape[0], atol=1e-3)
