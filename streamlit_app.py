@@ -1,14 +1,19 @@
 """Attention Explorer: home page. What attention is, in plain English, with a live library demo."""
 
-import pandas as pd
 import streamlit as st
 
-from attention.library import BOOKS, QUESTIONS, TOPICS, ask_library
-from figures.home import library_figure
 from ui.layout import page_links, setup_page
-from ui.state import ChoiceParam, FloatParam, PageState
 
 setup_page("Home", "🏠")
+# The title goes out before the heavier imports: on the first visit after a server start they take about
+# half a second (pandas, plotly), and the student already sees the page meanwhile.
+st.title("🔎 Attention Explorer")
+
+import pandas as pd  # noqa: E402
+
+from attention.library import BOOKS, QUESTIONS, TOPICS, ask_library  # noqa: E402
+from figures.home import library_figure  # noqa: E402
+from ui.state import ChoiceParam, FloatParam, PageState  # noqa: E402
 
 QUESTION_NAMES = tuple(QUESTIONS)
 state = PageState(
@@ -26,7 +31,6 @@ def use_question() -> None:
         state.set(topic, float(amount))
 
 
-st.title("🔎 Attention Explorer")
 st.markdown(
     "**Attention** is how a transformer decides, for every word, which other words matter for "
     "understanding it, and then mixes in what those words have to say. This page explains the "
