@@ -130,8 +130,9 @@ mask = A.causal_mask(t) if state["causal"] else None
 dots = A.attention_scores(q, k, scale=1.0)  # (T, T) plain QKᵀ
 scores = A.attention_scores(q, k, mask, scale=scale)  # (T, T), -inf where masked
 output, weights = A.scaled_dot_product_attention(q, k, v, mask, scale=scale)  # (T, d_k), (T, T)
-_, w_on = A.scaled_dot_product_attention(q, k, v, mask)  # for the toggle's comparison
-_, w_off = A.scaled_dot_product_attention(q, k, v, mask, scale=1.0)
+# The toggle's other side, for the note that compares scaled and unscaled weights.
+_, other = A.scaled_dot_product_attention(q, k, v, mask, scale=1.0 if state["scaled"] else None)
+w_on, w_off = (weights, other) if state["scaled"] else (other, weights)
 
 s1, s2 = st.columns(2)
 with s1:
