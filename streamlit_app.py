@@ -2,18 +2,12 @@
 
 import streamlit as st
 
+from attention.library import BOOKS, QUESTIONS, TOPICS, ask_library
+from figures.home import library_figure
 from ui.layout import page_links, setup_page
+from ui.state import ChoiceParam, FloatParam, PageState
 
 setup_page("Home", "🏠")
-# The title goes out before the heavier imports: on the first visit after a server start they take about
-# half a second (pandas, plotly), and the student already sees the page meanwhile.
-st.title("🔎 Attention Explorer")
-
-import pandas as pd  # noqa: E402
-
-from attention.library import BOOKS, QUESTIONS, TOPICS, ask_library  # noqa: E402
-from figures.home import library_figure  # noqa: E402
-from ui.state import ChoiceParam, FloatParam, PageState  # noqa: E402
 
 QUESTION_NAMES = tuple(QUESTIONS)
 state = PageState(
@@ -31,6 +25,7 @@ def use_question() -> None:
         state.set(topic, float(amount))
 
 
+st.title("🔎 Attention Explorer")
 st.markdown(
     "**Attention** is how a transformer decides, for every word, which other words matter for "
     "understanding it, and then mixes in what those words have to say. This page explains the "
@@ -87,20 +82,14 @@ with controls:
 query = [state[t] for t in TOPICS]
 result = ask_library(query, temperature=state["temp"])
 with result_col:
-    st.plotly_chart(
-        library_figure(result.titles, result.weights, TOPICS, result.answer),
-        width="stretch",
-        key="library_chart",
-    )
-    table = pd.DataFrame(
-        {
-            "book": result.titles,
-            "key (label)": [", ".join(f"{t} {v:g}" for t, v in zip(TOPICS, BOOKS[b][0], strict=False)) for b in result.titles],
-            "score q·k / temp": result.scores.round(3),
-            "weight": result.weights.round(3),
-        }
-    )
-    st.dataframe(table, hide_index=True, width="stretch")
+    chart_slot = st.empty()  # filled at the end of the script: see there
+    # A plain markdown table (book titles and numbers only, no user text): light for a first page.
+    rows = [
+        f"| {title} | {', '.join(f'{t} {v:g}' for t, v in zip(TOPICS, BOOKS[title][0], strict=False))} "
+        f"| {score:.3f} | {weight:.3f} |"
+        for title, score, weight in zip(result.titles, result.scores, result.weights, strict=True)
+    ]
+    st.markdown("\n".join(["| book | key (label) | score q·k / temp | weight |", "| --- | --- | ---: | ---: |", *rows]))
     best = int(result.weights.argmax())
     st.markdown(
         f"Your query is **{', '.join(f'{t} {v:g}' for t, v in zip(TOPICS, query, strict=False))}**. "
@@ -180,5 +169,11 @@ summary[3].info("**Weights**: softmax of query·key similarities; each row sums 
 
 st.header("Explore")
 page_links(exclude="Home")
+
+# The chart is sent last: on a student's first visit the browser then loads Streamlit's 4.7 MB plotly.js
+# bundle after the page's text and widgets are on screen, instead of stalling everything below the chart.
+chart_slot.plotly_chart(
+    library_figure(result.titles, result.weights, TOPICS, result.answer), width="stretch", key="library_chart"
+)
 
 state.sync()

@@ -16,14 +16,14 @@ def test_home_opens_by_url_and_demo_responds(page, app_server):
     charts = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot')
     charts.first.wait_for()
 
-    table = page.locator('[data-testid="stDataFrame"]').first
-    before = table.inner_text() if table.count() else ""
+    table = page.locator("table").filter(has_text="score q·k / temp").first
+    before = table.inner_text()
     set_slider(page, "Space", 4)  # 0 -> 2.0
     assert_no_exception(page)
     assert query_params(page)["space"] == ["2"]
     after = page.locator('[data-testid="stMarkdownContainer"]').filter(has_text="Your query is").inner_text()
     assert "space 2" in after
-    del before
+    assert table.inner_text() != before  # new scores and weights
 
 
 def test_home_malformed_url_gets_defaults(page, app_server):
