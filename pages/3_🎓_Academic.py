@@ -1,7 +1,5 @@
 """Academic: the formal treatment of attention, each claim a formula or an experiment run on `attention`."""
 
-import re
-
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -22,6 +20,7 @@ from figures.academic import (
 from figures.heatmap import head_grid
 from figures.matrix import matrix_heatmap
 from figures.style import DIVERGING
+from ui.heatmap_common import code_span, normalise_positions
 from ui.layout import ROOT, setup_page
 from ui.state import ChoiceParam, IntParam, PageState, TextParam
 
@@ -87,11 +86,6 @@ def row_sweep(n_keys: int, seed: int) -> dict[str, dict[str, list[float]]]:
 @st.cache_data(max_entries=1, show_spinner=False)
 def measured_weight_bytes() -> list[int]:
     return E.weights_nbytes(WEIGHT_SIZES, 64, rng=np.random.default_rng(0))
-
-
-def as_code(text: str) -> str:
-    """User text for an inline code span (shown literally): backticks swapped so it cannot close early."""
-    return str(text).replace("`", "ˋ")
 
 
 def new_seed() -> None:
@@ -407,11 +401,9 @@ st.markdown(
     "same output."
 )
 if tokens:
-    picked = state["row"]
-    if not isinstance(picked, int):  # a selectbox whose labels changed (new sentence) returns its old label
-        picked = int(m[1]) if (m := re.match(r"\s*(\d{1,6})", str(picked))) else 0
-    if state["row"] != min(max(picked, 0), len(tokens) - 1):
-        state.set("row", min(max(picked, 0), len(tokens) - 1))
+    normalise_positions(state, ("row",))  # a selectbox may hand back its old label, not the index
+    if state["row"] > len(tokens) - 1:
+        state.set("row", len(tokens) - 1)
     st.selectbox("Query word", list(range(len(tokens))), format_func=lambda i: labels[i], key=state.key("row"))
     p_cf = A.init_projections(d_model, 4, 2, rng=np.random.default_rng([seed, 6]))  # d_k = 4, d_v = 2
     cf = E.counterfactual(x, p_cf, state["row"])
@@ -424,7 +416,7 @@ if tokens:
         moved = 0.5 * float(np.abs(cf.weights - cf.alt_weights).sum())
         top = int(np.argmax(cf.weights))
         st.markdown(
-            f"Values of size d_v = 2. The model's row puts **{cf.weights[top]:.2f}** on `{as_code(labels[top])}`; "
+            f"Values of size d_v = 2. The model's row puts **{cf.weights[top]:.2f}** on `{code_span(labels[top])}`; "
             f"the other row puts **{cf.alt_weights[top]:.2f}** there and moves **{moved:.0%}** of the "
             f"weight in total. Outputs: `{np.round(cf.output, 4).tolist()}` versus "
             f"`{np.round(cf.alt_output, 4).tolist()}` (largest difference "

@@ -88,7 +88,7 @@ def detail_panel(
     query, key_word = tokens[row], tokens[col]
     st.plotly_chart(row_bars(ra.weights, tokens, query, highlight=col), width="stretch", key=f"{key}_bars",
                     config=CHART_CONFIG)
-    st.markdown(f"**How the weight of `{_code(query)}` → `{_code(key_word)}` is computed** {head_label}")
+    st.markdown(f"**How the weight of `{code_span(query)}` → `{code_span(key_word)}` is computed** {head_label}")
     st.markdown("1 · Dot product of the query vector with the key vector, term by term:")
     st.latex(dot_product_latex(ra, col, query, key_word, per_line=3))
     st.markdown("2 · Scale it (÷√d_k" + (", ÷ temperature" if temperature != 1 else "") + "):")
@@ -108,6 +108,6 @@ def detail_panel(
     return ra.weights
 
 
-def _code(text: str) -> str:
+def code_span(text: str) -> str:
     """Text for an inline code span: backticks replaced so the span cannot be closed early."""
     return str(text).replace("`", "ˋ")
