@@ -4,14 +4,21 @@ import streamlit as st
 
 from attention.library import QUESTIONS, TOPICS, ask_library
 from figures.home import library_figure
-from ui.home_library import CUSTOM, OPTIONS, library_table, result_sentence, url_question
+from ui.home_library import (
+    OPTIONS,
+    asked_question,
+    library_table,
+    question_buttons,
+    result_sentence,
+    url_question,
+)
 from ui.layout import page_links, setup_page
 from ui.state import BoolParam, ChoiceParam, FloatParam, PageState
 
 setup_page("Home", "🏠")
 
 DEFAULT_QUESTION = tuple(QUESTIONS)[1]
-asked = ChoiceParam("ask", DEFAULT_QUESTION, OPTIONS)
+asked = ChoiceParam("ask", DEFAULT_QUESTION, OPTIONS)  # no widget: the question the sliders ask (see question_buttons)
 starting = QUESTIONS.get(url_question(asked), QUESTIONS[DEFAULT_QUESTION])  # a linked question's sliders
 state = PageState(
     "home",
@@ -20,14 +27,7 @@ state = PageState(
     + [FloatParam("temp", 1.0, 0.1, 3.0, 0.1), BoolParam("model", False)],
 )
 state.restore()
-if state["ask"] in QUESTIONS and tuple(state[t] for t in TOPICS) != QUESTIONS[state["ask"]]:
-    state.set("ask", CUSTOM)  # the sliders no longer ask that question: the box must not claim it
-
-
-def use_question() -> None:
-    """Picking a question sets the topic sliders to that question's query vector."""
-    for topic, amount in zip(TOPICS, QUESTIONS.get(state["ask"], ()), strict=False):
-        state.set(topic, float(amount))
+state.set("ask", asked_question(state))  # what the sliders ask now; in the link, a question loads its sliders
 
 
 st.title("🔎 Attention Explorer")
@@ -80,7 +80,8 @@ st.markdown(
 )
 controls, result_col = st.columns([1, 2.2])
 with controls:
-    st.selectbox("Pick a question", OPTIONS, key=state.key("ask"), on_change=use_question)
+    st.markdown("**Pick a question**")
+    question_buttons(state)
     st.caption("…or set the query yourself: how much do you care about each topic?")
     for topic in TOPICS:
         st.slider(topic.capitalize(), 0.0, 3.0, step=0.5, key=state.key(topic))
@@ -102,7 +103,7 @@ result = ask_library(query, temperature=state["temp"])
 with result_col:
     chart_slot = st.empty()  # filled at the end of the script: see there
     st.markdown(library_table(result))  # plain markdown (titles and numbers, no user text): light
-    st.markdown(result_sentence(query, state["temp"]))
+    st.markdown(result_sentence(query, state["temp"], state["ask"]))
 
 st.header("What problem does attention solve?")
 before, after = st.columns(2)

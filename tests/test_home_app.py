@@ -25,6 +25,19 @@ def query(at: AppTest, key: str) -> str:
     return value[0] if isinstance(value, list) else value
 
 
+KINGS = "Tell me about kings."
+
+
+def pick(at: AppTest, question: str) -> AppTest:
+    """Click the button of an example question."""
+    return at.button(key=f"home.q{list(QUESTIONS).index(question)}").click().run()
+
+
+def highlighted(at: AppTest) -> list[str]:
+    """The example questions shown as the one the sliders ask (primary buttons)."""
+    return [b.label for b in at.button if b.key and b.key.startswith("home.q") and b.proto.type == "primary"]
+
+
 def weights_in_table(at: AppTest) -> list[float]:
     """The last column of the demo's markdown table (book | key | score | weight)."""
     table = next(m.value for m in at.markdown if m.value.startswith("| book |"))
@@ -48,48 +61,49 @@ def test_demo_responds_to_widgets():
     at.slider(key="home.temp").set_value(0.1).run()
     after = weights_in_table(at)
     assert not at.exception and max(after) > max(before)  # colder = pickier
-    at.selectbox(key="home.ask").select("Tell me about kings.").run()
+    pick(at, KINGS)
     assert at.slider(key="home.history").value == 3.0
-    assert at.query_params["history"] == ["3"] or at.query_params["history"] == "3"
+    assert query(at, "history") == "3" and query(at, "ask") == KINGS
 
 
 def test_demo_reads_and_clamps_the_url():
-    at = run({"ask": "Tell me about kings.", "space": "99", "cooking": "nan", "temp": "-4", "zzz": "1"})
+    at = run({"ask": KINGS, "space": "99", "cooking": "nan", "temp": "-4", "zzz": "1"})
     assert not at.exception
     assert at.slider(key="home.space").value == 3.0  # clamped
     assert at.slider(key="home.cooking").value == 0.0  # malformed -> the linked question's value
     assert at.slider(key="home.history").value == 3.0  # absent -> the linked question's value
     assert at.slider(key="home.temp").value == 0.1  # clamped
-    assert at.selectbox(key="home.ask").value == CUSTOM  # space 3 is not the kings question any more
+    assert highlighted(at) == [] and query(at, "ask") == CUSTOM  # space 3 is not the kings question any more
     assert "zzz" not in at.query_params
-    at = run({"ask": "Tell me about kings."})  # a question alone: its sliders, not the default question's
-    assert [at.slider(key=f"home.{t}").value for t in TOPICS] == list(QUESTIONS["Tell me about kings."])
-    assert at.selectbox(key="home.ask").value == "Tell me about kings."
+    at = run({"ask": KINGS})  # a question alone: its sliders, not the default question's
+    assert [at.slider(key=f"home.{t}").value for t in TOPICS] == list(QUESTIONS[KINGS])
+    assert highlighted(at) == [KINGS] and query(at, "ask") == KINGS
 
 
-def test_re_picking_a_question_restores_its_sliders_and_the_box_never_claims_a_stale_question():
+def test_re_picking_a_question_restores_its_sliders_and_the_page_never_claims_a_stale_question():
     at = run()
-    question = at.selectbox(key="home.ask").value
+    question = highlighted(at)[0]
     at.slider(key="home.space").set_value(0.0).run()
-    assert at.selectbox(key="home.ask").value == CUSTOM  # the sliders no longer ask the question
-    assert query(at, "ask") == CUSTOM
-    at.selectbox(key="home.ask").select(question).run()  # pick the same example again: it loads
+    assert highlighted(at) == [] and query(at, "ask") == CUSTOM  # the sliders no longer ask the question
+    assert any(m.value.startswith("Your query (your own)") for m in at.markdown)
+    pick(at, question)  # pick the same example again: it loads
     assert not at.exception
     assert [at.slider(key=f"home.{t}").value for t in TOPICS] == list(QUESTIONS[question])
-    assert query(at, "space") == "1.5"
-    at.selectbox(key="home.ask").select(CUSTOM).run()  # "my own query" keeps the sliders as they are
-    assert [at.slider(key=f"home.{t}").value for t in TOPICS] == list(QUESTIONS[question])
+    assert query(at, "space") == "1.5" and highlighted(at) == [question]
+    assert any(m.value.startswith(f"Your query (the example *{question}*)") for m in at.markdown)
+    pick(at, question)  # and again, with nothing changed: still that question, no error
+    assert not at.exception and highlighted(at) == [question]
 
 
 def test_the_sentence_under_the_table_is_computed():
     at = run({"ask": "Tell me about kings.", "temp": "1"})
-    sentence = next(m.value for m in at.markdown if m.value.startswith("Your query is"))
+    sentence = next(m.value for m in at.markdown if m.value.startswith("Your query ("))
     cold = ask_library(QUESTIONS["Tell me about kings."], temperature=0.1).weights
     hot = ask_library(QUESTIONS["Tell me about kings."], temperature=3.0).weights
     assert "*Kings and Castles*" in sentence and f"would get {cold[2]:.2f}" in sentence
     assert f"between {hot.min():.2f} and {hot.max():.2f}" in sentence
-    tie = next(m.value for m in run({"ask": CUSTOM, "space": "0", "cooking": "0", "history": "0",
-                                     "animals": "0"}).markdown if m.value.startswith("Your query is"))
+    tie = next(m.value for m in run({"space": "0", "cooking": "0", "history": "0",
+                                     "animals": "0"}).markdown if m.value.startswith("Your query ("))
     assert "every book equally" in tie and "0.20" in tie
 
 

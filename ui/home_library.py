@@ -11,11 +11,37 @@ import numpy as np
 import streamlit as st
 
 from attention.library import BOOKS, QUESTIONS, TOPICS, LibraryResult, ask_library
-from ui.state import ChoiceParam
+from ui.state import ChoiceParam, PageState
 
 CUSTOM = "✏️ My own query (set by the sliders)"
 OPTIONS = (*QUESTIONS, CUSTOM)  # the question box: the examples, then "whatever the sliders say"
 COLDEST, HOTTEST = 0.1, 3.0  # the pickiness slider's ends
+
+
+def asked_question(state: PageState) -> str:
+    """The example question whose query the sliders hold now, else :data:`CUSTOM`."""
+    query = tuple(state[t] for t in TOPICS)
+    return next((q for q, v in QUESTIONS.items() if v == query), CUSTOM)
+
+
+def question_buttons(state: PageState) -> None:
+    """One button per example question: a click always loads its query into the sliders, even the
+    question asked already. Buttons hold no value, so nothing has to be reset when a slider moves: the
+    page says which question the sliders ask (:func:`asked_question`), and so does the URL's "ask".
+
+    (A selectbox would need its value changed by the script once a slider moves, so that picking the
+    same question again is a change; a rerun that starts before the browser has seen that value sends
+    back the old one, and the sliders would snap back to the question.)
+    """
+
+    def load(question: str) -> None:
+        for topic, amount in zip(TOPICS, QUESTIONS[question], strict=True):
+            state.set(topic, float(amount))
+
+    asked = asked_question(state)
+    for i, question in enumerate(QUESTIONS):
+        st.button(question, key=f"home.q{i}", on_click=load, args=(question,), width="stretch",
+                  type="primary" if question == asked else "secondary")
 
 
 def url_question(param: ChoiceParam) -> str:
@@ -36,12 +62,16 @@ def library_table(result: LibraryResult) -> str:
     return "\n".join(["| book | key (label) | score q·k / temp | weight |", "| --- | --- | ---: | ---: |", *rows])
 
 
-def result_sentence(query: Sequence[float], temperature: float) -> str:
-    """The best match (or the tie), and what the pickiness slider's two ends would do to it, computed."""
+def result_sentence(query: Sequence[float], temperature: float, asked: str = CUSTOM) -> str:
+    """The best match (or the tie), and what the pickiness slider's two ends would do to it, computed.
+
+    ``asked``: the example question the sliders hold (:func:`asked_question`), named in the sentence.
+    """
     result = ask_library(query, temperature=temperature)
     w = result.weights
     best = np.flatnonzero(np.isclose(w, w.max(), rtol=0, atol=5e-4))  # equal to 3 decimals: a tie
-    text = f"Your query is **{_query_text(query)}**. "
+    text = (f"Your query ({'the example *' + asked + '*' if asked in QUESTIONS else 'your own'}) is "
+            f"**{_query_text(query)}**. ")
     if len(best) == len(w):
         return text + ("It matches every book equally, so each gets weight **"
                        f"{w[0]:.2f}** whatever the pickiness: move a topic slider to prefer some books.")
