@@ -99,8 +99,9 @@ preset_slot = right.empty()  # filled once Q and the weights are known: the note
 # ---- Step 2 ---------------------------------------------------------------------------------------------
 st.header(f"Step 2 · Linear projections: Q, K, V ({t} × {d_k} each)")
 st.markdown(
-    "Three learned matrices turn each embedding into three different vectors: a **query** (what this word "
-    "is looking for), a **key** (what it can be found by) and a **value** (what it hands over when found)."
+    "Three matrices (learned in a trained model, random here) turn each embedding into three vectors: a "
+    "**query** (what this word is looking for), a **key** (what it can be found by) and a **value** (what it "
+    "hands over when found)."
 )
 st.latex(rf"\underbrace{{Q}}_{{{t}\times{d_k}}} = \underbrace{{X}}_{{{t}\times{d_model}}}\,"
          rf"\underbrace{{W_Q}}_{{{d_model}\times{d_k}}} \qquad K = X\,W_K \qquad V = X\,W_V")
