@@ -84,7 +84,7 @@ def _onehot_note(words: list[str], x: np.ndarray) -> str:
     if not shared:
         return ("Each word has a single 1 in its own column, so no two words share anything in X (every dot "
                 "product between two different rows of X is 0). The score of word *i* for word *j* is then "
-                "just one entry of W_Q·W_Kᵀ (divided by √d_k): whatever links the words comes from the "
+                "just one entry of W_Q·W_Kᵀ (divided by √d_k when scaling is on): whatever links the words comes from the "
                 "projections alone.")
     i, j = shared[0]
     return (f"Each word has a single 1, but there are fewer dimensions than words ({x.shape[1]} < {len(words)}): "
