@@ -158,12 +158,12 @@ def test_a_stale_selectbox_label_is_read_back_as_its_index():
 def test_the_link_keeps_edited_matrices_and_the_code_tab():
     at = app_page(PAGE, {"seed": "4"}).run()
     edit(at, "X", 0, "d0", 5.0)
-    edit(at, "X", 2, "d3", -0.25)
+    edit(at, "X", 2, "d3", -0.123456789)  # kept as the float32 it becomes, not rounded to fewer digits
     edit(at, "W_V", 3, "v1", 1.5)
     at.session_state["steps.code"] = "softmax"  # what clicking the "softmax" tab does
     at.run()
     assert not at.exception and not at.error
-    assert query(at, "edits") == "v311.5_x005_x23-0.25" and query(at, "code") == "softmax"
+    assert query(at, "edits") == "v311.5_x005_x23-0.12345679" and query(at, "code") == "softmax"
     assert any("def softmax" in c.value for c in at.code)
     shown = {title: chart_z(at, title) for title in ("Q = X·W_Q", "V = X·W_V", "Attention weights", "Output")}
 

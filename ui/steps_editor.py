@@ -91,20 +91,25 @@ def matrix_editor(
     last = st.session_state.get(f"{name}.valid")
     if last is None or last[0] != key:
         last = st.session_state[f"{name}.valid"] = (key, held[1])
-    # float64 of the float32 values, rounded: 0.9f shows as 0.9 (not 0.8999999761) and reads back as 0.9f
-    frame = pd.DataFrame(held[1].astype(float).round(6), index=frame_rows, columns=frame_cols)
+    frame = pd.DataFrame(_shown(held[1]), index=frame_rows, columns=frame_cols)
     try:
         edited = _editor(frame, key)
     except _EDITOR_ERRORS as err:  # a malformed edit that edit_state_problem did not foresee
         key = _drop_editor(name, signature, f"it could not be applied ({type(err).__name__})")
         st.session_state[f"{name}.start"] = st.session_state[f"{name}.valid"] = (key, last[1])
-        edited = _editor(pd.DataFrame(last[1].astype(float).round(6), index=frame_rows, columns=frame_cols), key)
+        edited = _editor(pd.DataFrame(_shown(last[1]), index=frame_rows, columns=frame_cols), key)
     matrix, problem = validate(edited, held[1].shape)
     if problem:
         st.error(problem, icon="⚠️")
         return st.session_state[f"{name}.valid"][1]
     st.session_state[f"{name}.valid"] = (key, matrix)
     return matrix
+
+
+def _shown(matrix: np.ndarray) -> np.ndarray:
+    """float64 values that show as the float32 values' shortest text (0.9f as 0.9, not 0.8999999761) and
+    read back as exactly the same float32, so an untouched cell never differs from its start."""
+    return np.array([[float(str(v)) for v in row] for row in np.asarray(matrix, dtype=np.float32)])
 
 
 def _editor(frame: pd.DataFrame, key: str) -> pd.DataFrame:
