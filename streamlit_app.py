@@ -2,27 +2,32 @@
 
 import streamlit as st
 
-from attention.library import BOOKS, QUESTIONS, TOPICS, ask_library
+from attention.library import QUESTIONS, TOPICS, ask_library
 from figures.home import library_figure
+from ui.home_library import (
+    OPTIONS,
+    asked_question,
+    library_table,
+    question_buttons,
+    result_sentence,
+    url_question,
+)
 from ui.layout import page_links, setup_page
-from ui.state import ChoiceParam, FloatParam, PageState
+from ui.state import BoolParam, ChoiceParam, FloatParam, PageState
 
 setup_page("Home", "🏠")
 
-QUESTION_NAMES = tuple(QUESTIONS)
+DEFAULT_QUESTION = tuple(QUESTIONS)[1]
+asked = ChoiceParam("ask", DEFAULT_QUESTION, OPTIONS)  # no widget: the question the sliders ask (see question_buttons)
+starting = QUESTIONS.get(url_question(asked), QUESTIONS[DEFAULT_QUESTION])  # a linked question's sliders
 state = PageState(
     "home",
-    [ChoiceParam("ask", QUESTION_NAMES[1], QUESTION_NAMES)]
-    + [FloatParam(t, QUESTIONS[QUESTION_NAMES[1]][i], 0.0, 3.0, 0.5) for i, t in enumerate(TOPICS)]
-    + [FloatParam("temp", 1.0, 0.1, 3.0, 0.1)],
+    [asked]
+    + [FloatParam(t, starting[i], 0.0, 3.0, 0.5) for i, t in enumerate(TOPICS)]
+    + [FloatParam("temp", 1.0, 0.1, 3.0, 0.1), BoolParam("model", False)],
 )
 state.restore()
-
-
-def use_question() -> None:
-    """Picking a question sets the topic sliders to that question's query vector."""
-    for topic, amount in zip(TOPICS, QUESTIONS[state["ask"]], strict=False):
-        state.set(topic, float(amount))
+state.set("ask", asked_question(state))  # what the sliders ask now; in the link, a question loads its sliders
 
 
 st.title("🔎 Attention Explorer")
@@ -40,6 +45,13 @@ st.markdown(
     "same ability: each word asks a question, every word offers an answer, and the best matches "
     "get most of the say."
 )
+story = st.expander("🔬 Does a trained model really look back at *animal*? Check it on 12 sentences",
+                    key=state.key("model"), on_change="rerun")
+if story.open:  # the model runs only when a student asks: a first visit stays light
+    with story:
+        from ui.home_story import render as render_story
+
+        render_story()
 
 st.header("📚 The library analogy: Query, Key, Value")
 q_col, k_col, v_col = st.columns(3)
@@ -61,11 +73,15 @@ st.markdown(
     "The library below has five books. Each book's **key** is its label: how much it is about "
     f"{', '.join(TOPICS)}. Your **query** says how much you care about each topic. The match "
     "score is the dot product query · key; softmax turns the scores into **weights** that sum to 1; "
-    "your answer is the weighted blend of the books' **values** (what they contain)."
+    "your answer is the weighted blend of the books' **values** (what they contain). One difference "
+    "from the formula further down: this demo does not divide the scores by √d_k (here √4 = 2). That "
+    "division matters for long vectors of learned numbers; with four hand-picked topic numbers, the "
+    "pickiness slider sets how sharp the choice is instead."
 )
 controls, result_col = st.columns([1, 2.2])
 with controls:
-    st.selectbox("Pick a question", QUESTION_NAMES, key=state.key("ask"), on_change=use_question)
+    st.markdown("**Pick a question**")
+    question_buttons(state)
     st.caption("…or set the query yourself: how much do you care about each topic?")
     for topic in TOPICS:
         st.slider(topic.capitalize(), 0.0, 3.0, step=0.5, key=state.key(topic))
@@ -76,28 +92,18 @@ with controls:
         step=0.1,
         key=state.key("temp"),
         help="Scores are divided by this before the softmax. Low: read only the best match. "
-        "High: skim every book almost equally.",
+        "High: spread your reading more evenly.",
     )
+    st.caption("Temperature is not part of a transformer's attention, which always divides by the fixed "
+               "√d_k; it is an extra knob of this demo (language models use one when they pick the next "
+               "word, not inside attention).")
 
 query = [state[t] for t in TOPICS]
 result = ask_library(query, temperature=state["temp"])
 with result_col:
     chart_slot = st.empty()  # filled at the end of the script: see there
-    # A plain markdown table (book titles and numbers only, no user text): light for a first page.
-    rows = [
-        f"| {title} | {', '.join(f'{t} {v:g}' for t, v in zip(TOPICS, BOOKS[title][0], strict=False))} "
-        f"| {score:.3f} | {weight:.3f} |"
-        for title, score, weight in zip(result.titles, result.scores, result.weights, strict=True)
-    ]
-    st.markdown("\n".join(["| book | key (label) | score q·k / temp | weight |", "| --- | --- | ---: | ---: |", *rows]))
-    best = int(result.weights.argmax())
-    st.markdown(
-        f"Your query is **{', '.join(f'{t} {v:g}' for t, v in zip(TOPICS, query, strict=False))}**. "
-        f"The best match is *{result.titles[best]}* with weight **{result.weights[best]:.2f}**; "
-        f"the weights add up to **{result.weights.sum():.2f}**. "
-        "Lower the temperature and the best match takes nearly everything; raise it and every "
-        "book counts about the same."
-    )
+    st.markdown(library_table(result))  # plain markdown (titles and numbers, no user text): light
+    st.markdown(result_sentence(query, state["temp"], state["ask"]))
 
 st.header("What problem does attention solve?")
 before, after = st.columns(2)
@@ -113,8 +119,9 @@ after.markdown(
     "#### With attention: look back whenever you need to\n"
     "Instead of relying on that one vector, the translator may look at **every** source word "
     "again while writing each output word, weighting each by how relevant it is right now. "
-    "Translating *apple*, it looks mostly at *apple* (and a little at its neighbours). Nothing "
-    "has to be memorised in advance, and the weights show where it looked."
+    "Bahdanau et al. (2015) plotted these weights: while writing a word, the translator mostly "
+    "looks at the source word (or words) it translates. The whole sentence no longer has to fit "
+    "into one vector, and the weights show where the translator looked."
 )
 
 st.header("Self-attention: a sentence paying attention to itself")
@@ -126,8 +133,11 @@ st.markdown(
 s1, s2, s3 = st.columns(3)
 s1.markdown(
     "##### 1 · Score every pair\nThe dot product of word *i*'s query with word *j*'s key says how "
-    "well they match; all pairs at once is the matrix **Q·Kᵀ**. It is divided by **√d** (the "
-    "vector length) so the numbers do not grow with the dimension."
+    "well they match; all pairs at once is the matrix **Q·Kᵀ**. It is divided by **√d_k**, where "
+    "d_k is the number of entries in each query and key vector. A dot product adds up d_k "
+    "products, so for random vectors its variance grows in proportion to d_k; the division keeps "
+    "the variance of q·k the same whatever d_k, so the softmax does not turn all-or-nothing in "
+    "big models."
 )
 s2.markdown(
     "##### 2 · Softmax each row\nEach row of scores goes through **softmax**: all numbers become "
@@ -145,19 +155,22 @@ st.header("What is attention used for?")
 uses = st.columns(4)
 uses[0].markdown(
     "##### 🌍 Translation\nWhile writing each translated word, look back at the source words that "
-    "matter for it: the job attention was invented for (Bahdanau et al., 2015)."
+    "matter for it: the task for which Bahdanau et al. (2015) introduced this kind of attention."
 )
 uses[1].markdown(
-    "##### 🍎 Disambiguation\n*Apple is delicious* versus *Apple released a new product*: the "
-    "words around *apple* decide whether it is a fruit or a company."
+    "##### 🍎 Disambiguation\n*Apple is delicious* versus *Apple released a new product*: "
+    "attention lets the words around *apple* change its vector, which is what a model needs to "
+    "tell the fruit from the company."
 )
 uses[2].markdown(
     "##### 🔗 Long-range links\nThe subject at the start of a long sentence can connect directly to "
-    "its verb at the end: any two words are one step apart, however far apart they stand."
+    "its verb at the end: within one attention layer any word can read any other, however far "
+    "apart they stand."
 )
 uses[3].markdown(
     "##### 🏗️ Transformers\nGPT, BERT and today's large language models are stacks of "
-    "self-attention layers (Vaswani et al., 2017, *Attention Is All You Need*)."
+    "transformer blocks: each block is a self-attention layer followed by a feed-forward network "
+    "(Vaswani et al., 2017, *Attention Is All You Need*)."
 )
 
 st.header("Summary")
@@ -165,7 +178,7 @@ summary = st.columns(4)
 summary[0].info("**Query**: what the current word wants to find out.")
 summary[1].info("**Key**: what each word can be matched against.")
 summary[2].info("**Value**: the information each word hands over.")
-summary[3].info("**Weights**: softmax of query·key similarities; each row sums to 1.")
+summary[3].info("**Weights**: softmax of the query·key scores ÷ √d_k; each row sums to 1.")
 
 st.header("Explore")
 page_links(exclude="Home")

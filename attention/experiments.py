@@ -32,6 +32,7 @@ __all__ = [
     "shared_projections",
     "ProjectionCase",
     "projection_case",
+    "lopsided_pair",
     "MASK_KINDS",
     "demo_mask",
     "weight_outside_mask",
@@ -224,6 +225,21 @@ def projection_case(x: np.ndarray, p: Projections) -> ProjectionCase:
         self_top=float(np.mean(diag >= weights64.max(axis=1) * (1 - 1e-6))),  # ties count as self
         self_weight=float(diag.mean()),
     )
+
+
+#   softmax normalises each row by its own sum:  w_ij = e^{s_ij} / Σ_l e^{s_il},  so s = sᵀ does not give w = wᵀ
+def lopsided_pair(weights: np.ndarray, prefer: tuple[int, int] | None = None) -> tuple[int, int]:
+    """A pair ``(i, j)``, ``i != j``, to quote for "symmetric scores, lopsided weights": ``prefer`` when it
+    is a valid off-diagonal pair, else the pair with the largest ``|w_ij − w_ji|`` (``i`` the larger side)."""
+    w = np.asarray(weights, dtype=float)
+    n = w.shape[0]
+    if w.ndim != 2 or w.shape != (n, n) or n < 2:
+        raise ValueError(f"need square weights of at least 2 x 2, got {w.shape}")
+    if prefer is not None and prefer[0] != prefer[1] and all(0 <= p < n for p in prefer):
+        return int(prefer[0]), int(prefer[1])
+    gap = w - w.T  # (T, T), antisymmetric: its largest entry names the larger side first
+    i, j = np.unravel_index(int(np.argmax(gap)), gap.shape)
+    return (int(i), int(j)) if i != j else (0, 1)
 
 
 # ---- masks ---------------------------------------------------------------------------------------------

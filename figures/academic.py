@@ -85,6 +85,12 @@ def pipeline_diagram() -> go.Figure:
 # ---- why divide by √d_k --------------------------------------------------------------------------------
 
 
+def log_ticks(values: Sequence[float]) -> dict:
+    """Axis settings that label a log axis at ``values`` only: no minor ticks, labels or grid lines
+    (plotly adds "2" and "5" between decades when the axis is short)."""
+    return dict(tickvals=list(values), ticktext=[f"{v:g}" for v in values], minor=dict(ticks="", showgrid=False))
+
+
 def _normal_pdf(x: np.ndarray, var: float) -> np.ndarray:
     return np.exp(-(x**2) / (2 * var)) / np.sqrt(2 * np.pi * var)
 
@@ -141,8 +147,10 @@ def variance_figure(d_values: Sequence[int], var_unscaled: Sequence[float], var_
                         line=dict(width=1, color=ARROW)),
             name=f"your d_k = {chosen}", hovertemplate="d_k = %{x}: variance %{y:.3g}<extra></extra>",
         ))
-    fig.update_xaxes(type="log", title="d_k (log scale)", tickvals=LOG_TICKS)
-    fig.update_yaxes(type="log", title="variance of the score (log scale)", dtick=1)
+    fig.update_xaxes(type="log", title="d_k (log scale)", **log_ticks(LOG_TICKS))
+    values = [v for v in (*var_unscaled, *var_scaled, *d) if v > 0]
+    decades = [10.0**e for e in range(int(np.floor(np.log10(min(values)))), int(np.ceil(np.log10(max(values)))) + 1)]
+    fig.update_yaxes(type="log", title="variance of the score (log scale)", **log_ticks(decades))
     fig.update_layout(legend=dict(orientation="h", y=-0.25))
     return base_layout(fig, title="Variance of the score vs d_k", height=440)
 
@@ -194,7 +202,7 @@ def saturation_figure(d_values: Sequence[int], means: Mapping[str, Mapping[str, 
                 ), row=row, col=1)
         fig.update_yaxes(title_text=title.split(" (")[0].replace("softmax gradient ", "gradient "),
                          row=row, col=1, title_font_size=11)
-    fig.update_xaxes(type="log", tickvals=LOG_TICKS)
+    fig.update_xaxes(type="log", **log_ticks(LOG_TICKS))
     fig.update_xaxes(title="d_k (log scale)", row=3, col=1)
     fig.update_layout(legend=dict(orientation="h", y=-0.12))
     return base_layout(fig, title=f"Softmax rows against d_k (S = {n_keys} keys)", height=760)
@@ -231,12 +239,14 @@ def mask_figure(mask: np.ndarray, tokens: Sequence[str], *, title: str = "The ma
                               for j in range(s)] for i in range(t)], dtype=object),
         hovertemplate="%{customdata}<extra></extra>",
     ))
+    # Every column keeps its label ("[PAD]" twice included): slanted labels of the last columns reach past
+    # the plot's right edge, and plotly hides labels that overflow the figure unless told otherwise.
     fig.update_xaxes(title="key", tickvals=list(range(s)), ticktext=labels, side="top", tickangle=-45,
-                     showgrid=False, zeroline=False)
+                     showgrid=False, zeroline=False, ticklabeloverflow="allow")
     fig.update_yaxes(title="query", tickvals=list(range(t)), ticktext=labels, autorange="reversed",
                      showgrid=False, zeroline=False, scaleanchor="x", constrain="domain")
     base_layout(fig, title=title, height=int(min(620, 170 + 30 * t)))
-    fig.update_layout(margin_t=120)
+    fig.update_layout(margin_t=120, margin_r=10 + 5 * len(labels[-1]) if labels else 10)
     return fig
 
 
@@ -251,6 +261,6 @@ def same_output_figure(w: np.ndarray, w_alt: np.ndarray, labels: Sequence[str]) 
                              hovertemplate="%{x}: %{y:.3f}<extra>" + name + "</extra>"))
     top = float(max(np.max(w), np.max(w_alt)))
     fig.update_yaxes(title="attention weight", range=[0, min(1.1, top * 1.25 + 0.05)])
-    fig.update_xaxes(title="key")
-    fig.update_layout(barmode="group", legend=dict(orientation="h", y=-0.3))
+    fig.update_xaxes(tickangle=-45)  # the keys are the tick labels: an axis title would collide with the legend
+    fig.update_layout(barmode="group", legend=dict(orientation="h", y=-0.45))
     return base_layout(fig, title="Two attention rows, one output", height=380)

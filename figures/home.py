@@ -57,3 +57,25 @@ def library_figure(
     fig.update_xaxes(title="topic", row=1, col=2)
     fig.update_layout(showlegend=False)
     return base_layout(fig, title="Query → keys → weights → blended values", height=360)
+
+
+def pronoun_figure(first, second, adjectives: Sequence[str], head: str) -> go.Figure:
+    """The row of "it" in one head for two sentences that differ in one word (grouped bars per token).
+
+    ``first``/``second`` are :class:`attention.coreference.Reading` of equally long sentences; the token
+    that differs is labelled with both words ("tired / wide").
+    """
+    if len(first.tokens) != len(second.tokens):
+        raise ValueError("the two sentences must have the same number of tokens")
+    labels = [a if a == b else f"{a} / {b}" for a, b in zip(first.tokens, second.tokens, strict=True)]
+    x = [f"{i}: {plot_text(t)}" for i, t in enumerate(labels)]
+    fig = go.Figure()
+    for reading, adjective, colour in ((first, adjectives[0], PALETTE[0]), (second, adjectives[1], PALETTE[1])):
+        fig.add_trace(go.Bar(
+            x=x, y=np.asarray(reading.row, dtype=float), name=f"…too {adjective}: it = the {reading.referent}",
+            marker_color=colour, hovertemplate="%{x}: weight %{y:.3f}<extra>too " + adjective + "</extra>",
+        ))
+    fig.update_xaxes(title="token the row of “it” attends to", tickangle=-45)
+    fig.update_yaxes(title="attention weight", range=[0, 1])
+    fig.update_layout(barmode="group", legend=dict(orientation="h", y=-0.55))
+    return base_layout(fig, title=f"Where “it” looks in {head} of all-MiniLM-L6-v2", height=420)

@@ -37,13 +37,24 @@ def signed_matrix(
     )
 
 
-def scores_figure(scores: np.ndarray, labels: Sequence[str], title: str) -> go.Figure:
-    """Query-by-key scores; masked entries (-inf) are blank cells whose hover says so."""
+def shared_limit(*matrices: np.ndarray) -> float:
+    """The largest |finite value| over all ``matrices``: one colour range ±limit for all of them."""
+    finite = [np.abs(m[np.isfinite(m)]) for m in (np.asarray(m, dtype=float) for m in matrices)]
+    return max((float(f.max()) for f in finite if f.size), default=0.0) or 1.0
+
+
+def scores_figure(scores: np.ndarray, labels: Sequence[str], title: str, *, zlim: float | None = None) -> go.Figure:
+    """Query-by-key scores; masked entries (-inf) are blank cells whose hover says so.
+
+    ``zlim``: colour range ±zlim (pass :func:`shared_limit` of several score matrices so that equal
+    colours mean equal numbers across them); default: fitted to this matrix, centred on 0.
+    """
     scores = np.asarray(scores, dtype=float)
     masked = ~np.isfinite(scores)
     fig = matrix_heatmap(
         np.where(masked, np.nan, scores), labels, labels, title=f"{title}   {shape_text(scores)}",
         scale=DIVERGING, x_title="key (attended to)", y_title="query (attending)",
+        zmin=None if zlim is None else -zlim, zmax=zlim,
         square=False, height=_height(len(labels)),
     )
     if masked.any():

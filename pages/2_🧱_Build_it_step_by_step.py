@@ -6,7 +6,7 @@ import streamlit as st
 
 import attention as A
 from attention.presets import PRESETS, preset_embeddings, rounded_projections
-from figures.steps import scores_figure, signed_matrix, weights_figure
+from figures.steps import scores_figure, shared_limit, signed_matrix, weights_figure
 from ui.arithmetic import (
     arithmetic_rows,
     contribution_rows,
@@ -18,10 +18,11 @@ from ui.arithmetic import (
 )
 from ui.heatmap_common import clickable_chart, normalise_positions
 from ui.layout import page_links, setup_page
+from ui.matrix_param import CellEditsParam, with_cells
 from ui.state import BoolParam, ChoiceParam, IntParam, PageState
 from ui.steps_code import SHOWN, reproduce_snippet, source_of
-from ui.steps_editor import LIMIT, matrix_editor
-from ui.steps_notes import causal_note, scaling_note
+from ui.steps_editor import LETTERS, LIMIT, edited_cells, edits_for, matrix_editor
+from ui.steps_notes import causal_note, preset_note, scaling_note
 
 setup_page("Build it step by step", "🧱")
 
@@ -38,6 +39,8 @@ state = PageState(
         BoolParam("causal", False),
         IntParam("row", 0, 0, 7),
         IntParam("col", 1, 0, 7),
+        CellEditsParam("edits", (), matrices=tuple(LETTERS.values()), size=8, limit=LIMIT),
+        ChoiceParam("code", SHOWN[0].func.__name__, tuple(s.func.__name__ for s in SHOWN)),
     ],
 )
 state.restore()
@@ -77,31 +80,28 @@ words, x_base = preset_embeddings(state["preset"], t, d_model, rng=rng)
 w_bases = dict(zip(("W_Q", "W_K", "W_V"), rounded_projections(d_model, d_k, rng=rng), strict=True))
 labels = [f"{i}: {w}" for i, w in enumerate(words)]
 signature = f"{state['preset']}-{seed}-{t}x{d_model}x{d_k}-{st.session_state['steps.resets']}"
-dims = [f"d{c}" for c in range(d_model)]
-kdims = [f"k{c}" for c in range(d_k)]
+edits = edits_for(state, "edits", signature)  # the URL's (or this session's) edits of these base matrices
+dims = [f"d{c}" for c in range(d_model)]  # columns of X: embedding dimensions
+qkv_dims = {m: [f"{m.lower()}{c}" for c in range(d_k)] for m in "QKV"}  # columns of Q, K, V (and W_Q, W_K, W_V)
 
 # ---- Step 1 ---------------------------------------------------------------------------------------------
 st.header(f"Step 1 · Input: word embeddings X ({t} × {d_model})")
 left, right = st.columns([3, 2])
 with left:
-    x = matrix_editor("steps.X", signature, x_base, labels, dims)
+    x = matrix_editor("steps.X", signature, with_cells(x_base, LETTERS["X"], edits), labels, dims)
 right.markdown(
     f"**X** has one row per word: {t} words, each a vector of d_model = {d_model} numbers. In a trained "
     "model these vectors are learned, so that words used alike get similar vectors; here they are small "
     f"numbers you can change. Double-click a cell to edit it (values within ±{LIMIT:g})."
 )
-if state["preset"] == "similar":
-    right.info("Rows 0 and 1 (*cat*, *kitten*) are almost the same vector. Follow them down the page: their "
-               "rows of Q, K and V stay alike, and so do their rows of attention weights.", icon="🐱")
-elif state["preset"] == "onehot":
-    right.info("Each word has a single 1 in its own column, so no two words share anything in X: any "
-               "attention between them comes from W_Q and W_K alone.", icon="🧩")
+preset_slot = right.empty()  # filled once Q and the weights are known: the note quotes them
 
 # ---- Step 2 ---------------------------------------------------------------------------------------------
 st.header(f"Step 2 · Linear projections: Q, K, V ({t} × {d_k} each)")
 st.markdown(
-    "Three learned matrices turn each embedding into three different vectors: a **query** (what this word "
-    "is looking for), a **key** (what it can be found by) and a **value** (what it hands over when found)."
+    "Three matrices (learned in a trained model, random here) turn each embedding into three vectors: a "
+    "**query** (what this word is looking for), a **key** (what it can be found by) and a **value** (what it "
+    "hands over when found)."
 )
 st.latex(rf"\underbrace{{Q}}_{{{t}\times{d_k}}} = \underbrace{{X}}_{{{t}\times{d_model}}}\,"
          rf"\underbrace{{W_Q}}_{{{d_model}\times{d_k}}} \qquad K = X\,W_K \qquad V = X\,W_V")
@@ -111,11 +111,13 @@ with st.expander(f"W_Q, W_K, W_V: {d_model} × {d_k} each, random (untrained), e
     for col, (name, base) in zip(w_cols, w_bases.items(), strict=True):
         with col:
             st.markdown(f"**{name}**")
-            w_in[name] = matrix_editor(f"steps.{name}", signature, base, dims, kdims)
+            w_in[name] = matrix_editor(f"steps.{name}", signature, with_cells(base, LETTERS[name], edits), dims,
+                                       qkv_dims[name[-1]])
+state.set("edits", edited_cells({"X": (x, x_base)} | {n: (w_in[n], w_bases[n]) for n in w_bases}))
 proj = A.Projections(w_in["W_Q"], w_in["W_K"], w_in["W_V"], w_o=np.eye(d_k, d_model, dtype=np.float32))
 q, k, v = A.project_qkv(x, proj)  # (T, d_k) each
 for col, name, m in zip(st.columns(3), ("Q", "K", "V"), (q, k, v), strict=True):
-    col.plotly_chart(signed_matrix(m, labels, kdims, f"{name} = X·W_{name}"), width="stretch",
+    col.plotly_chart(signed_matrix(m, labels, qkv_dims[name], f"{name} = X·W_{name}"), width="stretch",
                      key=f"steps_{name}")
 
 # ---- Step 3 ---------------------------------------------------------------------------------------------
@@ -133,17 +135,23 @@ output, weights = A.scaled_dot_product_attention(q, k, v, mask, scale=scale)  # 
 # The toggle's other side, for the note that compares scaled and unscaled weights.
 _, other = A.scaled_dot_product_attention(q, k, v, mask, scale=1.0 if state["scaled"] else None)
 w_on, w_off = (weights, other) if state["scaled"] else (other, weights)
+note = preset_note(state["preset"], words, x, q, weights)
+if note:
+    preset_slot.info(note, icon="🐱" if state["preset"] == "similar" else "🧩")
+zlim = shared_limit(dots, scores)  # one colour range for both score maps: the division by √d_k shows as paler cells
 
 s1, s2 = st.columns(2)
 with s1:
     st.latex(rf"S = \underbrace{{Q}}_{{{t}\times{d_k}}}\,\underbrace{{K^\top}}_{{{d_k}\times{t}}}")
-    st.plotly_chart(scores_figure(dots, labels, "Dot products QKᵀ"), width="stretch", key="steps_dots")
+    st.plotly_chart(scores_figure(dots, labels, "Dot products QKᵀ", zlim=zlim), width="stretch", key="steps_dots")
 with s2:
     st.latex((r"S / \sqrt{d_k}" if state["scaled"] else r"S \quad(\text{not scaled})")
              + (r"\;+\;\text{mask } (-\infty)" if state["causal"] else ""))
     st.plotly_chart(scores_figure(scores, labels, "Scores" + (" QKᵀ/√d_k" if state["scaled"] else " (unscaled)")
-                                  + (", masked cells blank" if state["causal"] else "")),
+                                  + (", masked cells blank" if state["causal"] else ""), zlim=zlim),
                     width="stretch", key="steps_scores")
+st.caption(f"Both score maps share one colour range (±{zlim:.2f}), so equal colours mean equal numbers"
+           + (": dividing by √d_k makes the right one paler." if state["scaled"] and d_k > 1 else "."))
 n1, n2 = st.columns(2)
 n1.caption(scaling_note(d_k, state["scaled"], w_on, w_off))
 n2.caption(causal_note(t, state["causal"]))
@@ -169,9 +177,10 @@ with s3:
                "spelled out in Step 4.")
 with s4:
     st.latex(rf"\text{{output}} = \underbrace{{W}}_{{{t}\times{t}}}\,\underbrace{{V}}_{{{t}\times{d_k}}}")
-    st.plotly_chart(signed_matrix(output, labels, kdims, "Output = weights·V"), width="stretch", key="steps_out")
+    st.plotly_chart(signed_matrix(output, labels, qkv_dims["V"], "Output = weights·V"), width="stretch",
+                    key="steps_out")
     st.caption("Row *i* of the output is word *i*'s new vector: a blend of every word's value vector, mixed in "
-               "the proportions of row *i* of the weights.")
+               "the proportions of row *i* of the weights. Its columns are the value dimensions v0, v1, …")
 
 # ---- Step 4 ---------------------------------------------------------------------------------------------
 st.header("Step 4 · Zoom into one number")
@@ -184,7 +193,8 @@ ra = A.row_arithmetic(q[i], k, v, None if mask is None else mask[i], scale=scale
 st.markdown(f"**The weight of {labels[i]} → {labels[j]} is {ra.weights[j]:.4f}.** It takes three moves.")
 st.markdown("1 · The dot product of the query vector with the key vector, term by term:")
 st.latex(dot_product_latex(ra, j, words[i], words[j], max_terms=8, per_line=4))
-st.markdown("2 · Scale it:")
+st.markdown("2 · Scale it: multiply by 1/√d_k" if state["scaled"]
+            else "2 · No scaling (the toggle is off): the score is the dot product itself")
 st.latex(score_latex(ra, j))
 st.markdown("3 · Softmax over the whole row: exponentiate after subtracting the row's largest score, then divide "
             "by the sum of the row's exponentials:")
@@ -194,15 +204,18 @@ st.latex(weighted_sum_latex(ra, words, words[i], per_line=4))
 tl, tr = st.columns(2)
 with tl:
     st.markdown(f"**The whole row of {labels[i]}**: every key's numbers")
-    st.dataframe(pd.DataFrame(arithmetic_rows(ra, words)), hide_index=True, width="stretch",
+    score_col = "score (scaled)" if state["scaled"] else "score (not scaled)"
+    st.dataframe(pd.DataFrame(arithmetic_rows(ra, words)).rename(columns={"score (scaled)": score_col}),
+                 hide_index=True, width="stretch",
                  column_config={c: st.column_config.NumberColumn(format="%.4f")
-                                for c in ("q·k", "score (scaled)", "exp(score − max)", "weight")})
+                                for c in ("q·k", score_col, "exp(score − max)", "weight")})
     st.caption(summary_sentence(ra))
 with tr:
     st.markdown("**Each key's share of the output**: weight × its row of V")
-    st.dataframe(pd.DataFrame(contribution_rows(ra, words, kdims)), hide_index=True, width="stretch",
+    v_index = [str(c) for c in range(d_k)]  # "weight × v[0]": entry 0 of the key's value vector
+    st.dataframe(pd.DataFrame(contribution_rows(ra, words, v_index)), hide_index=True, width="stretch",
                  column_config={"weight": st.column_config.NumberColumn(format="%.4f")}
-                 | {f"weight × v[{c}]": st.column_config.NumberColumn(format="%.3f") for c in kdims})
+                 | {f"weight × v[{c}]": st.column_config.NumberColumn(format="%.3f") for c in v_index})
 
 # ---- Step 5 ---------------------------------------------------------------------------------------------
 st.header("Step 5 · The code that computed all this")
@@ -210,12 +223,15 @@ st.markdown(
     "These functions of the `attention` package produced every number above. Their source is read with "
     "`inspect.getsource` while the page runs, so the code on screen is the code that ran."
 )
-for tab, shown in zip(st.tabs([s.func.__name__ for s in SHOWN]), SHOWN, strict=True):
-    with tab:
-        eq, src = st.columns([2, 3])
-        eq.latex(shown.equation)
-        eq.markdown(shown.role)
-        src.code(source_of(shown.func), language="python")
+# Stateful tabs (their label is in session_state, so in the URL); only the open one is drawn.
+for tab, shown in zip(st.tabs([s.func.__name__ for s in SHOWN], key=state.key("code"), on_change="rerun"),
+                      SHOWN, strict=True):
+    if tab.open is not False:
+        with tab:
+            eq, src = st.columns([2, 3])
+            eq.latex(shown.equation)
+            eq.markdown(shown.role)
+            src.code(source_of(shown.func), language="python")
 st.markdown("**Reproduce this screen** with numpy and `attention` only (copy it with the icon at its top "
             "right). Matrices you edited are written out as numbers; the rest come from the seed.")
 edited = {name: m for name, m, base in (("X", x, x_base), *((n, w_in[n], w_bases[n]) for n in w_bases))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from attention.experiments import SWEEP_D_K
@@ -153,3 +154,78 @@ def test_the_picked_word_stays_valid_when_the_sentence_changes():
     at.text_input(key="academic.text").set_value("Too short.").run()
     assert not at.exception and at.selectbox(key="academic.row").value == 2  # the last of 3 tokens
     assert query_value(at, "row") == "2"
+
+
+# ---- issue 11: claims computed from the page's own numbers ------------------------------------------------
+
+
+def heatmap_z(at: AppTest, title_part: str):
+    return plotly_array(next(t for t in chart(at, title_part)["data"] if t["type"] == "heatmap")["z"])
+
+
+def test_shared_w_gives_symmetric_scores_but_lopsided_weights_quoted_from_the_heatmap():
+    at = run()
+    weights = heatmap_z(at, "= I (raw")  # the weights view: W = I
+    assert abs(weights[7, 1] - weights[1, 7]) > 0.01  # it -> animal vs animal -> it: not symmetric
+    scores = heatmap_z(run({"view": "scores"}), "= I (raw")
+    sentence = next(m.value for m in at.markdown if m.value.startswith("With W = I: the score of"))
+    assert f"`it` → `animal` is **{scores[7, 1]:.3f}**" in sentence
+    assert f"`animal` → `it` **{scores[1, 7]:.3f}**" in sentence
+    assert f"weight of **{weights[7, 1]:.3f}**" in sentence and f"`it` **{weights[1, 7]:.3f}**" in sentence
+    text = " ".join(m.value for m in at.markdown)
+    assert "score matrix is **symmetric**" not in text and "exactly as strongly" not in text
+    # no "it" in the sentence: the most lopsided pair is quoted instead
+    other = next(m.value for m in run({"text": "Dogs chase cats in the park"}).markdown
+                 if m.value.startswith("With W = I: the score of"))
+    assert "`it`" not in other
+
+
+def test_multi_head_cost_and_table_1_say_what_they_compare():
+    at = run({"heads": "4", "pad": "0", "d_model": "16"})
+    text = " ".join(m.value for m in at.markdown)
+    assert "same cost as one full-width head" not in text and "H times the exponentials" in text
+    cost = next(c.value for c in at.caption if c.value.startswith("Here: H = 4"))
+    assert "2,304 multiply-adds for QKᵀ, against n²·d_model = 2,304" in cost  # 4·12²·4 = 12²·16
+    assert "576 exponentials and weights to store instead of 144" in cost
+    table = next(t.value for t in at.table)
+    assert list(table.columns) == ["Complexity per layer", "Sequential operations", "Maximum path length"]
+    assert "Memory" not in table.index and "Table 1 has no memory column" in text
+
+
+def test_captions_are_computed_from_the_plotted_sweeps():
+    at = run({"seed": "3"})
+    spec = chart(at, "Variance of the score vs")
+    d = plotly_array(trace(spec, NAMES[UNSCALED])["x"])
+    unscaled = plotly_array(trace(spec, NAMES[UNSCALED])["y"])
+    caption = next(c.value for c in at.caption if c.value.startswith("Each point"))
+    assert f"within **{np.max(np.abs(unscaled / d - 1)):.0%}** of the line d_k" in caption
+    top = [t for t in chart(at, "Softmax rows against")["data"] if t.get("mode") == "lines+markers"][:2]
+    sweep = next(c.value for c in at.caption if c.value.startswith("Across d_k"))
+    assert f"climbs from {plotly_array(top[0]['y'])[0]:.2f} to **{plotly_array(top[0]['y'])[-1]:.2f}**" in sweep
+    assert "the scaled rows do not change" not in " ".join(c.value for c in at.caption)
+
+
+# ---- issue 15: the rewritten URL is stable ----------------------------------------------------------------
+
+
+def link_of(at: AppTest) -> dict[str, str]:
+    return {key: query_value(at, key) for key in at.query_params}
+
+
+@pytest.mark.parametrize("text", [
+    "a" * 499 + " b" * 10,  # cut at 500 leaves a trailing space
+    "  " + "word " * 120,  # leading spaces, then cut inside the words
+    " x ",
+    "\u200b" * 3 + "zero width " + "é" * 600,
+])
+def test_reopening_the_rewritten_link_gives_the_same_link(text):
+    first = link_of(run({"text": text}))
+    assert len(first["text"]) <= 500 and first["text"] == first["text"].strip()
+    assert link_of(run(first)) == first
+
+
+def test_a_typed_sentence_is_stored_as_a_link_reads_it_back():
+    at = run()
+    at.text_input(key="academic.text").set_value("  The cat sat.   ").run()
+    assert not at.exception and query_value(at, "text") == "The cat sat."
+    assert link_of(run(link_of(at))) == link_of(at)

@@ -73,3 +73,24 @@ def test_no_figure_has_a_fixed_width():
     figs = [F.pipeline_diagram(), F.dot_product_histograms(unscaled, scaled, 4),
             F.mask_figure(np.ones((2, 2), bool), ["a", "b"])]
     assert all(f.layout.width is None and f.layout.template.layout.width is None for f in figs)
+
+
+def test_log_axes_are_labelled_at_chosen_ticks_only():
+    d = E.SWEEP_D_K
+    fig = F.variance_figure(d, [float(x) for x in d], [0.97] * len(d))
+    for axis in (fig.layout.xaxis, fig.layout.yaxis):
+        assert axis.type == "log" and axis.minor.ticks == "" and axis.minor.showgrid is False
+    assert list(fig.layout.yaxis.tickvals) == [0.1, 1, 10, 100, 1000, 10000]  # decades only: no 2s and 5s
+    assert list(fig.layout.yaxis.ticktext)[:3] == ["0.1", "1", "10"]
+    stats = E.softmax_row_stats(8, 16, 32, rng=np.random.default_rng(0)).means()
+    means = {s: {v: [stats[s][v]] * len(d) for v in stats[s]} for s in stats}
+    sat = F.saturation_figure(d, means, 16)
+    assert all(sat.layout[f"xaxis{n}"].minor.ticks == "" for n in ("", "2", "3"))
+
+
+def test_mask_figure_keeps_the_labels_of_the_last_columns():
+    """Slanted labels of the last columns overflow the figure; plotly hides such labels by default."""
+    tokens = ["The", "cat", "[PAD]", "[PAD]"]
+    fig = F.mask_figure(E.demo_mask("both", 2, 2), tokens)
+    assert list(fig.layout.xaxis.ticktext) == tokens and fig.layout.xaxis.ticklabeloverflow == "allow"
+    assert fig.layout.margin.r >= 10 + 5 * len("[PAD]")

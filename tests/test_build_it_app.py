@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import attention as A
 from attention.presets import preset_embeddings, rounded_projections
@@ -10,7 +11,6 @@ from attention.presets import preset_embeddings, rounded_projections
 from .conftest import app_page, chart_specs, plotly_array
 
 PAGE = "pages/2_🧱_Build_it_step_by_step.py"
-DEFAULT_SIG = "sentence-0-3x4x3-0"
 
 
 def chart_z(at, title_start: str) -> np.ndarray:
@@ -27,11 +27,24 @@ def seeded(seed: int = 0, t: int = 3, d_model: int = 4, d_k: int = 3):
     return words, x, rounded_projections(d_model, d_k, rng=rng)
 
 
-def edit(at, matrix: str, row: int, column: str, value, signature: str = DEFAULT_SIG) -> None:
-    """Type ``value`` into one cell of an editor, as st.data_editor reports it."""
-    at.session_state[f"steps.{matrix}.{signature}"] = {
-        "edited_rows": {row: {column: value}}, "added_rows": [], "deleted_rows": []}
+def editor_key(at, matrix: str) -> str:
+    """The widget key of one matrix's live editor (``steps.X.<signature>.<n>``)."""
+    return at.session_state[f"steps.{matrix}.start"][0]
+
+
+def edit(at, matrix: str, row: int, column: str, value) -> None:
+    """Type ``value`` into one cell of an editor, as st.data_editor reports it (earlier edits kept)."""
+    key = editor_key(at, matrix)
+    state = at.session_state[key] if key in at.session_state else {}
+    rows = {r: dict(c) for r, c in (state or {}).get("edited_rows", {}).items()}
+    rows.setdefault(row, {})[column] = value
+    at.session_state[key] = {"edited_rows": rows, "added_rows": [], "deleted_rows": []}
     at.run()
+
+
+def query(at, name: str) -> str:
+    value = at.query_params[name]
+    return value[0] if isinstance(value, list) else value
 
 
 def snippet_of(at) -> str:
@@ -46,7 +59,8 @@ def test_defaults_run_and_q_is_x_times_w_q():
     np.testing.assert_allclose(chart_z(at, "V = X·W_V"), x @ w_v, atol=1e-6)
     weights = chart_z(at, "Attention weights")
     np.testing.assert_allclose(weights.sum(axis=1), 1, atol=1e-6)
-    assert any("def scaled_dot_product_attention" in c.value for c in at.code)
+    assert any("def project_qkv" in c.value for c in at.code)  # the first tab: the only one drawn
+    assert not any("def softmax" in c.value for c in at.code)
     assert any(r"\text{out}" in latex.value for latex in at.latex)
     assert at.query_params["d_k"] in ("3", ["3"]) and at.query_params["scaled"] in ("1", ["1"])
 
@@ -80,7 +94,7 @@ def test_bad_cells_are_refused_with_a_message_and_last_values_kept():
         assert not at.exception
         assert any(message in e.value for e in at.error), bad
         np.testing.assert_allclose(chart_z(at, "Output"), good)  # the last valid matrix, edits kept
-    edit(at, "W_Q", 0, "k0", float("nan"))
+    edit(at, "W_Q", 0, "q0", float("nan"))
     assert any("not a number" in e.value for e in at.error)
     np.testing.assert_allclose(chart_z(at, "Output"), good)
 
@@ -136,3 +150,122 @@ def test_a_stale_selectbox_label_is_read_back_as_its_index():
     at.selectbox(key="steps.preset").set_value("similar").run()
     assert not at.exception and not at.error
     assert at.session_state["steps.row"] == 2
+
+
+# ---- the link keeps the edits and the code tab (issue 11) -------------------------------------------------
+
+
+def test_the_link_keeps_edited_matrices_and_the_code_tab():
+    at = app_page(PAGE, {"seed": "4"}).run()
+    edit(at, "X", 0, "d0", 5.0)
+    edit(at, "X", 2, "d3", -0.123456789)  # kept as the float32 it becomes, not rounded to fewer digits
+    edit(at, "W_V", 3, "v1", 1.5)
+    at.session_state["steps.code"] = "softmax"  # what clicking the "softmax" tab does
+    at.run()
+    assert not at.exception and not at.error
+    assert query(at, "edits") == "v311.5_x005_x23-0.12345679" and query(at, "code") == "softmax"
+    assert any("def softmax" in c.value for c in at.code)
+    shown = {title: chart_z(at, title) for title in ("Q = X·W_Q", "V = X·W_V", "Attention weights", "Output")}
+
+    link = {name: query(at, name) for name in at.query_params}
+    again = app_page(PAGE, link).run()  # the link opened in another browser
+    assert not again.exception and not again.error
+    for title, values in shown.items():
+        np.testing.assert_array_equal(chart_z(again, title), values, err_msg=title)
+    assert again.session_state["steps.code"] == "softmax" and any("def softmax" in c.value for c in again.code)
+    assert {name: query(again, name) for name in again.query_params} == link  # the same link, stable
+    assert "X = np.array" in snippet_of(again) and "W_V = np.array" in snippet_of(again)
+
+
+def test_edits_in_the_link_are_clamped_and_cells_outside_the_matrices_dropped():
+    at = app_page(PAGE, {"edits": "x005_x99-1_x07-1_q00nan_k001e5_k01999_zz_x0<b>_x10-0.5_x10-0.75",
+                         "code": "<script>"}).run()
+    assert not at.exception and not at.error
+    assert query(at, "edits") == "k01100_x005_x10-0.75"  # x07: no column 7 of 4; 999 clamped to 100
+    assert query(at, "code") == "project_qkv"
+    words, x, (w_q, w_k, w_v) = seeded()
+    x[0, 0], x[1, 0], w_k[0, 1] = 5.0, -0.75, 100.0
+    np.testing.assert_allclose(chart_z(at, "Q = X·W_Q"), x @ w_q, atol=1e-5)
+    np.testing.assert_allclose(chart_z(at, "K = X·W_K"), x @ w_k, atol=1e-4)
+
+
+def test_a_new_seed_or_reset_drops_the_edits_and_leaving_the_page_keeps_them():
+    at = app_page(PAGE).run()
+    edit(at, "X", 1, "d1", 9.0)
+    assert query(at, "edits") == "x119"
+    at.switch_page("streamlit_app.py").run()
+    at.switch_page(PAGE).run()  # back: Streamlit forgot the editor widget, the page did not forget the edit
+    assert not at.exception and query(at, "edits") == "x119"
+    assert chart_z(at, "Q = X·W_Q")[1].tolist() != chart_z(app_page(PAGE).run(), "Q = X·W_Q")[1].tolist()
+    at.button[1].click().run()  # "Reset my edits"
+    assert query(at, "edits") == ""
+    edit(at, "X", 1, "d1", 9.0)
+    at.number_input(key="steps.seed").set_value(8).run()  # edits belonged to seed 0's matrices
+    assert not at.exception and query(at, "edits") == ""
+
+
+# ---- crafted editor messages (issue 15) -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("state", [
+    {"edited_rows": {99: {"d0": 1.0}}, "added_rows": [], "deleted_rows": []},
+    {"edited_rows": {0: {"zzz": 1.0}}, "added_rows": [], "deleted_rows": []},
+    {"edited_rows": {"a": {"d0": 1.0}}, "added_rows": [], "deleted_rows": []},
+    {"edited_rows": {0: "x"}, "added_rows": [], "deleted_rows": []},
+    {"edited_rows": {}, "added_rows": [], "deleted_rows": [99]},
+    {"edited_rows": {}, "added_rows": [{"zz": 1}], "deleted_rows": []},
+])
+def test_crafted_editor_messages_naming_missing_cells_are_ignored(state):
+    at = app_page(PAGE).run()
+    edit(at, "X", 0, "d1", 2.5)  # a good edit first: it must survive the bad message
+    good = chart_z(at, "Output")
+    at.session_state[editor_key(at, "X")] = state
+    at.run()
+    assert not at.exception
+    assert any("ignored" in w.value for w in at.warning)
+    np.testing.assert_allclose(chart_z(at, "Output"), good)
+    assert query(at, "edits") == "x012.5"
+    edit(at, "X", 1, "d0", 3.0)  # the fresh editor works
+    assert not at.exception and query(at, "edits") == "x012.5_x103"
+
+
+# ---- colours and labels (issue 11) ------------------------------------------------------------------------
+
+
+def chart_spec(at, title_start: str) -> dict:
+    return next(s for s in chart_specs(at) if s["layout"]["title"]["text"].startswith(title_start))
+
+
+@pytest.mark.parametrize("scaled", ["1", "0"])
+def test_both_score_maps_share_one_colour_range(scaled):
+    at = app_page(PAGE, {"d_k": "8", "seed": "2", "scaled": scaled}).run()
+    dots, scores = chart_spec(at, "Dot products")["data"][0], chart_spec(at, "Scores")["data"][0]
+    limit = float(np.nanmax(np.abs(chart_z(at, "Dot products"))))
+    assert dots["zmin"] == scores["zmin"] == -limit and dots["zmax"] == scores["zmax"] == limit
+    if scaled == "1":  # the scaled scores are √8 times smaller: they reach only a third of the range
+        assert float(np.nanmax(np.abs(chart_z(at, "Scores")))) == pytest.approx(limit / np.sqrt(8), rel=1e-5)
+
+
+def test_columns_are_labelled_by_what_they_hold():
+    at = app_page(PAGE, {"d_k": "2"}).run()
+    for title, dims in (("Q = X·W_Q", ["q0", "q1"]), ("K = X·W_K", ["k0", "k1"]), ("V = X·W_V", ["v0", "v1"]),
+                        ("Output", ["v0", "v1"])):
+        assert chart_spec(at, title)["layout"]["xaxis"]["ticktext"] == dims, title
+    assert list(at.dataframe[0].value.columns) == ["d0", "d1", "d2", "d3"]  # X: embedding dimensions
+    assert [list(at.dataframe[i].value.columns) for i in (1, 2, 3)] == [["q0", "q1"], ["k0", "k1"], ["v0", "v1"]]
+    share = next(df.value for df in at.dataframe if "weight × v[0]" in df.value.columns)
+    assert "weight × v[1]" in share.columns
+    at.toggle(key="steps.scaled").set_value(False).run()
+    table = next(df.value for df in at.dataframe if "q·k" in df.value.columns)
+    assert "score (not scaled)" in table.columns and "score (scaled)" not in table.columns
+    np.testing.assert_allclose(table["score (not scaled)"], table["q·k"])
+    assert any("No scaling" in m.value for m in at.markdown)
+
+
+def test_preset_notes_quote_the_matrices_on_screen():
+    at = app_page(PAGE, {"preset": "similar", "seed": "5", "words": "4"}).run()
+    note = next(i.value for i in at.info if "kitten" in i.value)
+    weights = chart_z(at, "Attention weights")
+    assert f"**{np.abs(weights[0] - weights[1]).max():.3f}**" in note
+    at = app_page(PAGE, {"preset": "onehot", "words": "5", "d_model": "3"}).run()
+    assert any("fewer dimensions than words (3 < 5)" in i.value for i in at.info)

@@ -221,3 +221,21 @@ def test_experiments_import_no_ui_library():
             "print(sorted(m for m in ('streamlit', 'plotly', 'pandas') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_lopsided_pair_prefers_the_given_pair_else_the_largest_gap():
+    w = np.array([[0.5, 0.1, 0.4], [0.6, 0.3, 0.1], [0.2, 0.2, 0.6]])
+    assert E.lopsided_pair(w, (0, 2)) == (0, 2)
+    assert E.lopsided_pair(w) == (1, 0)  # w[1, 0] - w[0, 1] = 0.5 is the largest gap
+    assert E.lopsided_pair(w, (1, 1)) == (1, 0) and E.lopsided_pair(w, (0, 7)) == (1, 0)  # invalid: ignored
+    with pytest.raises(ValueError):
+        E.lopsided_pair(np.ones((1, 1)))
+
+
+def test_equal_scores_give_unequal_weights_when_rows_differ():
+    """The Academic claim: with W_Q = W_K the scores are symmetric, the weights are not."""
+    x = np.random.default_rng(0).standard_normal((6, 8)).astype(np.float32)
+    case = E.projection_case(x, E.shared_projections(8, rng=np.random.default_rng(1)))
+    np.testing.assert_allclose(case.scores, case.scores.T, atol=1e-5)
+    i, j = E.lopsided_pair(case.weights)
+    assert case.weights[i, j] - case.weights[j, i] > 0.05

@@ -8,10 +8,10 @@ import pytest
 
 import attention as A
 from attention.presets import PRESETS, preset_embeddings, rounded_projections
-from figures.steps import scores_figure, shape_text, signed_matrix, weights_figure
+from figures.steps import scores_figure, shape_text, shared_limit, signed_matrix, weights_figure
 from ui.steps_code import SHOWN, array_literal, reproduce_snippet, source_of
-from ui.steps_editor import LIMIT, validate
-from ui.steps_notes import causal_note, scaling_note
+from ui.steps_editor import LIMIT, edit_state_problem, validate
+from ui.steps_notes import causal_note, preset_note, scaling_note
 
 
 def run_snippet(snippet: str) -> dict:
@@ -145,3 +145,53 @@ def test_notes_describe_what_the_toggles_change():
     assert "Scaling is on" in note and "√4 ≈ 2.000" in note and "0.550" in note and "0.850" in note
     assert "Scaling is off" in scaling_note(4, False, flat, sharp)
     assert "3 cells above the diagonal" in causal_note(3, True) and "No mask" in causal_note(3, False)
+
+
+def test_one_colour_range_for_several_score_matrices():
+    dots = np.array([[4.0, -8.0], [1.0, 2.0]])
+    scaled = np.where(A.causal_mask(2), dots / 2, -np.inf)
+    assert shared_limit(dots, scaled) == 8.0 and shared_limit(np.full((2, 2), -np.inf)) == 1.0
+    a, b = (scores_figure(m, ["a", "b"], "S", zlim=8.0).data[0] for m in (dots, scaled))
+    assert (a.zmin, a.zmax) == (b.zmin, b.zmax) == (-8.0, 8.0)
+    assert scores_figure(dots, ["a", "b"], "S").data[0].zmin is None  # alone: fitted, centred on 0
+
+
+def test_scaling_note_at_d_k_1_says_nothing_changes():
+    w = np.array([[0.6, 0.4]])
+    assert "changes nothing" in scaling_note(1, True, w, w) and "√1 = 1" in scaling_note(1, False, w, w)
+
+
+def test_preset_notes_measure_the_matrices_they_are_given():
+    words = ["cat", "kitten", "car"]
+    x = np.array([[1.0, 0.0], [1.1, 0.0], [-1.0, 2.0]])
+    w = np.array([[0.5, 0.4, 0.1], [0.45, 0.45, 0.1], [0.1, 0.1, 0.8]])
+    note = preset_note("similar", words, x, x * 2, w)
+    assert "at most **0.10** per entry in X (*cat* and *car*: 2.00)" in note
+    assert "Q differ by at most **0.20** (4.00 for *car*)" in note and "**0.050** (0.700 for *car*)" in note
+    onehot = np.eye(3, 4)
+    assert "own column" in preset_note("onehot", ["a", "b", "c"], onehot, onehot, w)
+    shared = np.array([[1.0, 0], [0, 1.0], [1.0, 0]])
+    assert "share a column, e.g. *a* and *c*" in preset_note("onehot", ["a", "b", "c"], shared, shared, w)
+    edited = onehot.copy()
+    edited[0, 1] = 0.5
+    assert "not any more" in preset_note("onehot", ["a", "b", "c"], edited, edited, w)
+    assert preset_note("sentence", words, x, x, w) is None
+
+
+@pytest.mark.parametrize("state, ok", [
+    (None, True),
+    ({"edited_rows": {0: {"d0": 1.0}, "1": {"d1": "x"}}, "added_rows": [], "deleted_rows": []}, True),
+    ({"edited_rows": {2: {"d0": 1.0}}, "added_rows": [], "deleted_rows": []}, False),
+    ({"edited_rows": {-1: {"d0": 1.0}}}, False),
+    ({"edited_rows": {True: {"d0": 1.0}}}, False),
+    ({"edited_rows": {0: {"_index": "x"}}}, False),
+    ({"edited_rows": {0: ["d0"]}}, False),
+    ({"edited_rows": [0]}, False),
+    ({"deleted_rows": [0]}, False),
+    ({"added_rows": [{"d0": 1}]}, False),
+    ("edited", False),
+])
+def test_edit_state_problem_names_impossible_edits_without_quoting_them(state, ok):
+    problem = edit_state_problem(state, 2, ["d0", "d1"])
+    assert (problem == "") is ok
+    assert "_index" not in problem and "-1" not in problem

@@ -44,3 +44,13 @@ def test_out_of_range_values_in_the_link_are_clamped(page, app_server):
     assert_no_exception(page)
     assert query_params(page)["d_k"] == ["64"]  # not a finite number: the default
     assert page.get_by_role("slider", name="Keys per row (S)").input_value() == "64"  # clamped to the maximum
+
+
+def test_the_mask_chart_labels_every_pad_column(page, app_server):
+    open_app(page, app_server, "Academic", {"mask": "both", "pad": "3"})
+    assert_no_exception(page)
+    wait_for_chart_title(page, "M: causal + padding")
+    chart = page.locator('[data-testid="stPlotlyChart"]').filter(has_text="M: causal + padding").first
+    chart.scroll_into_view_if_needed()
+    pads = chart.locator(".xtick text").filter(has_text="[PAD]")
+    assert pads.count() == 3 and all(pads.nth(i).is_visible() for i in range(3))

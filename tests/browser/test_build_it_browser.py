@@ -3,17 +3,56 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from .harness import assert_no_exception, open_app, query_params, wait_for_rerun
 
 pytestmark = pytest.mark.browser
 
 
+# The numbers written in the cells of the output matrix, as the student sees them ("" before it is drawn).
+OUTPUT_JS = """() => {
+  const chart = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+    .find(e => e.textContent.includes('Output = weights·V'));
+  return chart ? [...chart.querySelectorAll('g.text-group text, .heatmaplayer text')]
+    .map(t => t.textContent).join(' ') : '';
+}"""
+
+
 def output_text(page) -> str:
-    """The numbers written in the cells of the output matrix, as the student sees them."""
-    chart = page.locator('[data-testid="stPlotlyChart"]').filter(has_text="Output = weights·V").first
-    chart.scroll_into_view_if_needed()
-    return " ".join(chart.locator("g.text-group text, .heatmaplayer text").all_text_contents())
+    page.wait_for_function(f"() => ({OUTPUT_JS})() !== ''")  # plotly draws a moment after the rerun
+    return page.evaluate(OUTPUT_JS)
+
+
+def wait_for_output(page, *, equal: str | None = None, differs: str | None = None) -> None:
+    """Wait until the drawn output matrix equals ``equal`` or differs from ``differs``."""
+    check = "t === arg" if equal is not None else "t !== '' && t !== arg"
+    page.wait_for_function(f"arg => {{ const t = ({OUTPUT_JS})(); return {check}; }}",
+                           arg=equal if equal is not None else differs)
+
+
+def type_into_first_cell(page, value: str) -> None:
+    """Type ``value`` into X[0, d0] and press Enter; returns once the link holds the edit.
+
+    The grid is a canvas: a click selects a cell, and typing on a selected cell opens its editor. A key
+    pressed before the grid has taken the focus is lost, so click and type again until the editor opens.
+    """
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    editor = page.locator("input.gdg-input")
+    for _ in range(30):
+        # first data row, column d0: the header and row-label column take the first ~35 px and ~20 % of the width
+        page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + 35 + 17)
+        page.keyboard.type(value)
+        try:
+            editor.wait_for(state="visible", timeout=1_000)
+            break
+        except PlaywrightTimeout:
+            continue
+    page.keyboard.press("Enter")
+    page.wait_for_function("v => (new URLSearchParams(location.search).get('edits') || '').includes('x00' + v)",
+                           arg=value)
 
 
 def test_build_it_edit_a_cell_and_zoom(page, app_server):
@@ -21,22 +60,10 @@ def test_build_it_edit_a_cell_and_zoom(page, app_server):
     assert_no_exception(page)
     before = output_text(page)
 
-    grid = page.locator('[data-testid="stDataFrame"]').first
-    grid.scroll_into_view_if_needed()
-    box = grid.bounding_box()
-    # first data row, column d0: the header and row-label column take the first ~35 px and ~20 % of the width
-    page.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + 35 + 17)
-    page.wait_for_timeout(300)
-    page.keyboard.type("7")  # typing on a selected cell opens its editor with the new text
-    page.wait_for_timeout(300)
-    page.keyboard.press("Enter")
-    for _ in range(40):  # the edit reaches the server a moment after Enter
-        wait_for_rerun(page)
-        if output_text(page) != before:
-            break
-        page.wait_for_timeout(250)
+    type_into_first_cell(page, "7")
+    wait_for_rerun(page)
     assert_no_exception(page)
-    assert output_text(page) != before
+    wait_for_output(page, differs=before)
 
     chart = page.locator('[data-testid="stPlotlyChart"]').filter(has_text="Attention weights").locator(
         ".js-plotly-plot").first
@@ -54,3 +81,36 @@ def test_build_it_edit_a_cell_and_zoom(page, app_server):
     zoom.scroll_into_view_if_needed()
     assert zoom.is_visible()
     assert page.locator(".katex-error").count() == 0  # every equation rendered
+
+
+def selected_tab(page) -> str:
+    return page.locator('[role="tab"][aria-selected="true"]').inner_text()
+
+
+def test_the_link_reopens_the_edits_and_the_code_tab_in_another_browser(page, browser, app_server):
+    open_app(page, app_server, "Build_it_step_by_step", {"seed": "3"})
+    initial = output_text(page)
+    type_into_first_cell(page, "7")
+    wait_for_rerun(page)
+    wait_for_output(page, differs=initial)
+    tab = page.get_by_role("tab", name="softmax", exact=True)
+    tab.scroll_into_view_if_needed()
+    tab.click()
+    page.wait_for_function("() => new URLSearchParams(location.search).get('code') === 'softmax'")
+    wait_for_rerun(page)
+    assert_no_exception(page)
+    assert selected_tab(page) == "softmax"
+    assert page.get_by_text("def softmax(").first.is_visible()
+    edited_output, link = output_text(page), page.url
+
+    other = browser.new_context(viewport={"width": 390, "height": 900}).new_page()  # a student's phone
+    try:
+        other.goto(link)
+        other.wait_for_selector('[data-testid="stMainBlockContainer"]')
+        wait_for_rerun(other)
+        assert_no_exception(other)
+        wait_for_output(other, equal=edited_output)  # the edited X came with the link
+        assert query_params(other)["edits"] == query_params(page)["edits"]
+        assert selected_tab(other) == "softmax" and query_params(other)["code"] == ["softmax"]
+    finally:
+        other.context.close()

@@ -21,7 +21,7 @@ def test_home_opens_by_url_and_demo_responds(page, app_server):
     set_slider(page, "Space", 4)  # 0 -> 2.0
     assert_no_exception(page)
     assert query_params(page)["space"] == ["2"]
-    after = page.locator('[data-testid="stMarkdownContainer"]').filter(has_text="Your query is").inner_text()
+    after = page.locator('[data-testid="stMarkdownContainer"]').filter(has_text="Your query (").inner_text()
     assert "space 2" in after
     assert table.inner_text() != before  # new scores and weights
 
@@ -38,8 +38,44 @@ def test_home_malformed_url_gets_defaults(page, app_server):
 
 def test_home_picking_a_question_moves_the_sliders(page, app_server):
     open_app(page, app_server)
-    page.get_by_label("Pick a question").first.click()
-    page.get_by_role("option", name="Tell me about kings.").click()
+    page.get_by_role("button", name="Tell me about kings.").click()
+    page.wait_for_function("() => new URLSearchParams(location.search).get('history') === '3'")
     wait_for_rerun(page)
     assert_no_exception(page)
-    assert query_params(page)["history"] == ["3"]
+    assert highlighted(page) == ["Tell me about kings."]
+
+
+def highlighted(page) -> list[str]:
+    """The example questions drawn as the one the sliders ask (primary buttons)."""
+    return page.locator('[data-testid="stBaseButton-primary"]').all_inner_texts()
+
+
+def test_home_re_picking_the_same_question_restores_its_sliders(page, app_server):
+    open_app(page, app_server, "", {"ask": "Tell me about kings."})
+    assert query_params(page)["history"] == ["3"] and highlighted(page) == ["Tell me about kings."]
+    set_slider(page, "History", 2, key="ArrowLeft")  # 3 -> 2: no longer the kings question
+    page.wait_for_function("() => new URLSearchParams(location.search).get('history') === '2'")
+    wait_for_rerun(page)
+    assert float(page.get_by_role("slider", name="History").input_value()) == 2  # no snapping back
+    assert highlighted(page) == [] and query_params(page)["ask"] == ["✏️ My own query (set by the sliders)"]
+    page.get_by_role("button", name="Tell me about kings.").click()
+    page.wait_for_function("() => new URLSearchParams(location.search).get('history') === '3'")
+    wait_for_rerun(page)
+    assert_no_exception(page)
+    assert highlighted(page) == ["Tell me about kings."]
+    assert float(page.get_by_role("slider", name="History").input_value()) == 3
+
+
+def test_home_story_check_opens_lazily_and_is_kept_in_the_link(page, app_server):
+    open_app(page, app_server)
+    assert query_params(page)["model"] == ["0"]
+    assert page.get_by_text("all-MiniLM-L6-v2 is a small trained encoder").count() == 0  # not computed
+    page.get_by_text("Does a trained model really look back at").first.click()
+    page.get_by_text("layer 4, head 2").first.wait_for()
+    wait_for_rerun(page)
+    assert_no_exception(page)
+    assert query_params(page)["model"] == ["1"]
+    page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot .gtitle')]"
+                           ".some(e => e.textContent.startsWith('Where “it” looks'))")
+    rows = page.locator("table").filter(has_text="prefers").first.locator("tr")
+    assert rows.count() == 1 + 12  # the header and the twelve sentences
