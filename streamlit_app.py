@@ -4,6 +4,7 @@ import streamlit as st
 
 from attention.library import BOOKS, QUESTIONS, TOPICS, ask_library
 from figures.home import library_figure
+from ui.exercises import exercise_params, render_exercises
 from ui.layout import page_links, setup_page
 from ui.state import ChoiceParam, FloatParam, PageState
 
@@ -14,7 +15,8 @@ state = PageState(
     "home",
     [ChoiceParam("ask", QUESTION_NAMES[1], QUESTION_NAMES)]
     + [FloatParam(t, QUESTIONS[QUESTION_NAMES[1]][i], 0.0, 3.0, 0.5) for i, t in enumerate(TOPICS)]
-    + [FloatParam("temp", 1.0, 0.1, 3.0, 0.1)],
+    + [FloatParam("temp", 1.0, 0.1, 3.0, 0.1)]
+    + exercise_params(),
 )
 state.restore()
 
@@ -166,6 +168,8 @@ summary[0].info("**Query**: what the current word wants to find out.")
 summary[1].info("**Key**: what each word can be matched against.")
 summary[2].info("**Value**: the information each word hands over.")
 summary[3].info("**Weights**: softmax of query·key similarities; each row sums to 1.")
+
+render_exercises(state)
 
 st.header("Explore")
 page_links(exclude="Home")

@@ -20,6 +20,7 @@ from figures.academic import (
 from figures.heatmap import head_grid
 from figures.matrix import matrix_heatmap
 from figures.style import DIVERGING
+from ui.exercises import exercise_params, render_exercises
 from ui.heatmap_common import code_span, normalise_positions
 from ui.layout import ROOT, setup_page
 from ui.state import ChoiceParam, IntParam, PageState, TextParam
@@ -53,6 +54,7 @@ state = PageState(
         IntParam("pad", 2, 0, 4),
         IntParam("row", 7, 0, MAX_WORDS - 1),
         IntParam("big", 100, 1, 1000),
+        *exercise_params(),
     ],
 )
 state.restore()
@@ -486,6 +488,8 @@ sm[1].info("**Key** $k_j = x_j W_K$: what position j can be matched on; $q_i \\c
 sm[2].info("**Value** $v_j = x_j W_V$: what position j hands over, separate from how it is found.")
 sm[3].info("**Weights** $w_{ij} = \\operatorname{softmax}_j(q_i \\cdot k_j / \\sqrt{d_k})$: each row sums to "
            "1; the output is $\\sum_j w_{ij} v_j$.")
+
+render_exercises(state)
 
 # ---- 8 · references ------------------------------------------------------------------------------------
 
