@@ -8,6 +8,7 @@ Numbers come from :func:`attention.toy_model.toy_self_attention` (the page's ran
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -36,6 +37,12 @@ PREVIOUS = next(f for f in GUIDED_FINDINGS if f.key == "previous")  # the previo
 NEXT = next(f for f in GUIDED_FINDINGS if f.key == "next")
 EXPLAIN_SENTENCE = PREVIOUS.sentence  # "The animal didn't cross the street because it was too tired."
 EXPLAIN_AT_LEAST = 0.15  # heads where "it" gives "animal" at least this much weight
+
+
+@functools.lru_cache(maxsize=len(SENTENCES) + 1)
+def _encode(encoder, text: str):
+    """``encoder.encode(text)``, remembered: the exercises use a handful of sentences over and over."""
+    return encoder.encode(text)
 
 
 def _toy(rng: np.random.Generator, n_words: int, d_k: int) -> ToyAttention:
@@ -194,7 +201,7 @@ def previous_head(rng: np.random.Generator, res: Resources) -> Exercise:
         return _temperature(rng)
     right = PREVIOUS.heads[0]
     for _ in range(200):
-        enc = encoder.encode(SENTENCES[int(rng.integers(len(SENTENCES)))])
+        enc = _encode(encoder, SENTENCES[int(rng.integers(len(SENTENCES)))])
         prev = previous_token_score(enc.attentions, enc.tokens)  # (L, H)
         nxt = next_token_score(enc.attentions, enc.tokens)
         others = [(int(a), int(b)) for a, b in np.ndindex(prev.shape) if (a, b) not in (right, NEXT.heads[0])]
@@ -240,7 +247,7 @@ def explanation(rng: np.random.Generator, res: Resources) -> Exercise | None:
     encoder = res.encoder
     if encoder is None:
         return None
-    enc = encoder.encode(EXPLAIN_SENTENCE)
+    enc = _encode(encoder, EXPLAIN_SENTENCE)
     it, animal = token_index(enc.tokens, "it"), token_index(enc.tokens, "animal")
     to_animal = enc.attentions[:, :, it, animal]  # (L, H)
     heads = [(int(a), int(b)) for a, b in np.argwhere(to_animal >= EXPLAIN_AT_LEAST)]
