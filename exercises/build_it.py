@@ -182,7 +182,7 @@ def renormalise(rng: np.random.Generator, res: Resources) -> Exercise:
                               [[labels[c], fmt(before[c]), fmt(after[c])] for c in range(t)], align_right=(1, 2))),
                   md(f"The causal mask adds −∞ to the scores of the words after {labels[i]}; e^−∞ = 0, and the softmax "
                      "divides by the sum of what is left, so the row still adds up to 1.")),
-        chart=Chart(f"The row of {ex.words[i]} without and with the causal mask",
+        chart=Chart(f"The row of “{ex.words[i]}” without and with the causal mask",
                     tuple(f"{c}: {w}" for c, w in enumerate(ex.words)),
                     (("no mask", tuple(float(x) for x in before)), ("causal mask", tuple(float(x) for x in after))),
                     "weight"),

@@ -169,7 +169,7 @@ def causal(rng: np.random.Generator, res: Resources) -> Exercise:
                   md(f"The causal mask hides every word after {labels[i]}: their scores become −∞, so their weights "
                      f"are exactly 0 and the softmax shares the row among positions 0 to {i} only. "
                      f"{labels[top]} wins with {fmt(masked.weights[top])}.")),
-        chart=Chart(f"The row of {toy.tokens[i]}: without and with the causal mask",
+        chart=Chart(f"The row of “{toy.tokens[i]}”: without and with the causal mask",
                     tuple(f"{c}: {t}" for c, t in enumerate(toy.tokens)),
                     (("no mask", tuple(float(x) for x in free.weights)),
                      ("causal mask", tuple(float(x) for x in masked.weights))), "weight"),
@@ -191,7 +191,7 @@ def _temperature(rng: np.random.Generator) -> Exercise:
         id="heatmap.temperature", rng=rng,
         context=f"Random weights, sentence {_quoted(toy.tokens)}. At temperature 1 the row of {_labels(toy.tokens)[i]} is:",
         labels=_labels(toy.tokens), chart_labels=[f"{c}: {t}" for c, t in enumerate(toy.tokens)], before=before, after=row_of_scores(scores, t1).weights, t0=1.0, t1=t1,
-        chart_title=f"The row of {toy.tokens[i]} at both temperatures",
+        chart_title=f"The row of “{toy.tokens[i]}” at both temperatures",
     )
 
 

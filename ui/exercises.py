@@ -148,6 +148,11 @@ def _feedback(ex: Exercise, verdict: Verdict) -> None:
     st.caption("Change your answer and check again.")
 
 
+def box_key(uid: str) -> str:
+    """The key of an exercise's box; the browser sees it as the CSS class ``st-key-<key>``."""
+    return "box-" + uid.replace(".", "-")
+
+
 def _answer_form(uid: str, ex: Exercise, button: str) -> None:
     with st.form(f"{uid}.form", border=False):
         if ex.kind in (Kind.NUMBER, Kind.SHAPE):
@@ -161,7 +166,7 @@ def _answer_form(uid: str, ex: Exercise, button: str) -> None:
 
 def _exercise(uid: str, n: int, ex: Exercise, answer_key: bool) -> None:
     verdict: Verdict | None = st.session_state.get(f"{uid}.verdict")
-    with st.container(border=True):
+    with st.container(border=True, key=box_key(uid)):
         st.markdown(f"**{n} · {ex.title}** · *{KIND_LABELS[ex.kind]}*")
         st.markdown(ex.prompt)
         if ex.kind is Kind.PREDICT:
