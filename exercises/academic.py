@@ -178,6 +178,8 @@ def not_explanation(rng: np.random.Generator, res: Resources) -> Exercise:
             top = int(np.argmax(cf.weights))
             if cf.weights[top] - cf.alt_weights[top] > 0.1:
                 break
+    else:
+        raise RuntimeError("no random draw met this exercise's conditions")
     s = len(tokens)
     moved = 0.5 * float(np.abs(cf.weights - cf.alt_weights).sum())
     diff = float(np.abs(cf.output - cf.alt_output).max())

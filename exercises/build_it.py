@@ -97,6 +97,8 @@ def q_entry(rng: np.random.Generator, res: Resources) -> Exercise:
         i, c = int(rng.integers(t)), int(rng.integers(d_k))
         if abs(ex.q[i, c]) > 0.05 and np.count_nonzero(ex.x[i]) >= 2:
             break
+    else:
+        raise RuntimeError("no random draw met this exercise's conditions")
     x_row, w_col = ex.x[i], ex.w["W_Q"][:, c].astype(np.float64)
     answer = float(ex.q[i, c])
     terms = " + ".join(rf"({fmt(a, 1)})({fmt(b, 2)})" for a, b in zip(x_row, w_col, strict=True)).replace("−", "-")
@@ -125,6 +127,8 @@ def weight(rng: np.random.Generator, res: Resources) -> Exercise:
         scores = np.round(attention_scores(ex.q, ex.k)[i], 2)  # (T,) row i of QKᵀ/√d_k, as printed
         if 0.05 < row_of_scores(scores).weights[j] < 0.9 and np.ptp(scores) > 0.3:
             break
+    else:
+        raise RuntimeError("no random draw met this exercise's conditions")
     table = md_table(["key", "score QKᵀ/√d_k"], [[ex.labels[c], fmt(s, 2)] for c, s in enumerate(scores)],
                      align_right=(1,))
     return softmax_weight_exercise(
@@ -153,6 +157,8 @@ def renormalise(rng: np.random.Generator, res: Resources) -> Exercise:
         rows = [after, dropped, equal, before]
         if before[~seen].sum() > 0.1 and min(np.abs(a - b).max() for n, a in enumerate(rows) for b in rows[n + 1:]) > 0.04:
             break
+    else:
+        raise RuntimeError("no random draw met this exercise's conditions")
     labels = ex.labels
     def vec(r) -> str:
         return vector_text(r, 3)
@@ -199,6 +205,8 @@ def why_scale(rng: np.random.Generator, res: Resources) -> Exercise:
         top_on, top_off = float(on.max(axis=1).mean()), float(off.max(axis=1).mean())
         if top_off - top_on > 0.1:
             break
+    else:
+        raise RuntimeError("no random draw met this exercise's conditions")
     same_top = bool(np.all(on.argmax(axis=1) == off.argmax(axis=1)))
     lengths = ", ".join(fmt(n, 2) for n in np.linalg.norm(out_on, axis=1))
     options = [

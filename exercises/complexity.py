@@ -176,6 +176,8 @@ def rescale(rng: np.random.Generator, res: Resources) -> Exercise:
         steps = [s for s in range(1, len(trace)) if 0.1 < float(trace[s].rescale[0]) < 0.9]
         if steps:
             break
+    else:
+        raise RuntimeError("no random draw met this exercise's conditions")
     s = int(rng.choice(steps))
     old, new = trace[s - 1], trace[s]
     m_old, m_new, block_max = float(old.row_max[0]), float(new.row_max[0]), float(new.block_max[0])

@@ -69,6 +69,8 @@ def score(rng: np.random.Generator, res: Resources) -> Exercise:
         dot = float(attention_scores(q[None], k[None], scale=1.0)[0, 0])
         if abs(answer) > 0.2 and abs(dot - answer) > 0.04 and abs(dot / d_k - answer) > 0.04:
             break
+    else:
+        raise RuntimeError("no random draw met this exercise's conditions")
     ra = row_arithmetic(q, k[None])  # the page's detail panel, for this one key
     wi, wj = toy.tokens[i], toy.tokens[j]
     li, lj = _labels(toy.tokens)[i], _labels(toy.tokens)[j]
@@ -103,6 +105,8 @@ def weight(rng: np.random.Generator, res: Resources) -> Exercise:
         w_times = float(row_of_scores(scores * tau * tau, tau).weights[j])  # scores multiplied by τ
         if 0.03 < w < 0.95 and abs(w - w_plain) > 0.03 and abs(w - w_times) > 0.03:
             break
+    else:
+        raise RuntimeError("no random draw met this exercise's conditions")
     labels = _labels(toy.tokens)
     table = md_table(["key", "score QKᵀ/√d_k"], [[labels[c], fmt(s, 2)] for c, s in enumerate(scores)],
                      align_right=(1,))
@@ -135,6 +139,8 @@ def causal(rng: np.random.Generator, res: Resources) -> Exercise:
         top_all, top = int(np.argmax(scores)), int(np.argmax(masked.weights))
         if top_all > i and w[0] - w[1] > 0.03 and np.sum(scores == scores[top_all]) == 1:
             break
+    else:
+        raise RuntimeError("no random draw met this exercise's conditions")
     free = row_of_scores(scores)
     labels = _labels(toy.tokens)
     rest = [c for c in range(n) if c not in (top, top_all)]
@@ -187,6 +193,8 @@ def _temperature(rng: np.random.Generator) -> Exercise:
         before = row_of_scores(scores, 1.0).weights
         if 0.3 < before.max() < 0.85:
             break
+    else:
+        raise RuntimeError("no random draw met this exercise's conditions")
     return temperature_prediction(
         id="heatmap.temperature", rng=rng,
         context=f"Random weights, sentence {_quoted(toy.tokens)}. At temperature 1 the row of {_labels(toy.tokens)[i]} is:",
@@ -209,6 +217,8 @@ def previous_head(rng: np.random.Generator, res: Resources) -> Exercise:
         heads = [right, NEXT.heads[0], *picked]
         if all(prev[right] - prev[h] > 0.3 for h in heads[1:]):
             break
+    else:
+        raise RuntimeError("no random draw met this exercise's conditions")
 
     def why(h: tuple[int, int]) -> str:
         text = (f"In {head_label(*h)}, a word puts on average **{fmt(prev[h], 2)}** of its weight on the word just "

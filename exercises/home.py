@@ -48,6 +48,8 @@ def weight(rng: np.random.Generator) -> Exercise:
         result = ask_library(q)
         if 0.05 < result.weights[j] < 0.9:
             break
+    else:
+        raise RuntimeError("no random draw met this exercise's conditions")
     scores = [round(float(s), 3) for s in result.scores]  # exact: keys have 1 decimal, the query steps of 0.5
     table = md_table(["book", "score q·k"], [[f"*{t}*", fmt(s)] for t, s in zip(TITLES, scores, strict=True)],
                      align_right=(1,))
@@ -93,6 +95,8 @@ def best(rng: np.random.Generator) -> Exercise:
         top, second = np.sort(w)[::-1][:2]
         if top - second > 0.05:
             break
+    else:
+        raise RuntimeError("no random draw met this exercise's conditions")
     result = ask_library(q)
     b = int(np.argmax(result.weights))
     others = [int(i) for i in rng.permutation([i for i in range(len(TITLES)) if i != b])[:3]]
@@ -130,6 +134,8 @@ def temperature(rng: np.random.Generator) -> Exercise:
         before = ask_library(q, temperature=1.0).weights
         if 0.3 < before.max() < 0.85:
             break
+    else:
+        raise RuntimeError("no random draw met this exercise's conditions")
     after = ask_library(q, temperature=t1).weights
     return temperature_prediction(
         id="home.temperature",
