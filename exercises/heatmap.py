@@ -266,7 +266,7 @@ def explanation(rng: np.random.Generator, res: Resources) -> Exercise | None:
     total = enc.n_layers * enc.n_heads
     options = [
         Option("In this one head, *it*'s new vector takes that share of its mix from *animal*'s value vector. It "
-               "shows where the head looks, not why the model understands the sentence.",
+               "shows where the head looks, not why the model reads *it* as the animal.",
                f"A weight is a share of one head's weighted sum: {fmt(w, 2)} of *it*'s output in {head_label(*h)} "
                f"comes from *animal*'s value. The model has {total} heads in {enc.n_layers} layers, each followed by "
                "a feed-forward network; what the network *does* with that mix is not in the weight."),
@@ -278,7 +278,7 @@ def explanation(rng: np.random.Generator, res: Resources) -> Exercise | None:
         Option("*animal* pays about as much attention back to *it*.",
                f"In {head_label(*h)}, *animal* gives *it* only {fmt(back, 3)}. The weights are not symmetric: "
                "queries and keys come from different matrices, W_Q and W_K."),
-        Option(f"Removing *animal* from the sentence would change the model's output by {fmt(w * 100, 0)} %.",
+        Option(f"Deleting *animal* would change the model's output by {fmt(w * 100, 0)} %.",
                "A weight is not a measured effect on the output. To know what removing a word does, remove it and "
                "compare the outputs; the weights of the other words would change too."),
     ]

@@ -74,7 +74,7 @@ def score(rng: np.random.Generator) -> Exercise:
         id="home.score",
         title="Match a query with a key",
         kind=Kind.NUMBER,
-        prompt=(f"Your query is **{_query_text(q)}**. The label (key) of *{TITLES[j]}* is **{key_text}**. "
+        prompt=(f"A reader's query is **{_query_text(q)}**. The label (key) of *{TITLES[j]}* is **{key_text}**. "
                 "What is the match **score** q·k (temperature 1)?"),
         answer=answer,
         tolerance=0.01,

@@ -155,9 +155,10 @@ def box_key(uid: str) -> str:
 
 def _answer_form(uid: str, ex: Exercise, button: str) -> None:
     with st.form(f"{uid}.form", border=False):
-        if ex.kind in (Kind.NUMBER, Kind.SHAPE):
-            label = "Your answer" + (f" (in {ex.unit})" if ex.unit else "") + (" (rows × columns)" if ex.kind is Kind.SHAPE else "")
-            st.text_input(label, key=f"{uid}.answer", max_chars=80, placeholder="3 × 4" if ex.kind is Kind.SHAPE else "")
+        if ex.kind is Kind.SHAPE:
+            st.text_input("Your answer (rows × columns)", key=f"{uid}.answer", max_chars=80, placeholder="3 × 4")
+        elif ex.kind is Kind.NUMBER:
+            st.text_input("Your answer" + (f" (in {ex.unit})" if ex.unit else ""), key=f"{uid}.answer", max_chars=80)
         else:
             st.radio("Your answer", list(range(len(ex.options))), index=None, key=f"{uid}.answer",
                      format_func=lambda i: ex.options[i].text)
