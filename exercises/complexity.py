@@ -117,7 +117,8 @@ def tiled_growth(rng: np.random.Generator, res: Resources) -> Exercise:
                                ["tiled", _mib(tiled[0]), _mib(tiled[1]), f"×{r_tiled:.1f}"]], align_right=(1, 2, 3))),
                   md("From the page's cost model (`attention.measure.call_bytes`): naive attention stores the n × n "
                      "weights (O(n²)); tiled attention stores the n × d output plus one tile and a few running "
-                     "numbers per query (O(n)). The page's **Run measurement** checks the model against tracemalloc.")),
+                     "numbers per query (O(n)). The page's **Run measurement** draws this model beside the memory it "
+                     "measures.")),
         chart=Chart(f"Memory of one call, d = {d}, H = {heads} (log scale)", ("naive", "tiled"),
                     ((f"n = {n:,}", (naive[0] / MIB, tiled[0] / MIB)), (f"n = {4 * n:,}", (naive[1] / MIB, tiled[1] / MIB))),
                     "MiB", log_y=True),

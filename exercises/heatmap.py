@@ -260,8 +260,10 @@ def explanation(rng: np.random.Generator, res: Resources) -> Exercise | None:
     enc = _encode(encoder, EXPLAIN_SENTENCE)
     it, animal = token_index(enc.tokens, "it"), token_index(enc.tokens, "animal")
     to_animal = enc.attentions[:, :, it, animal]  # (L, H)
+    to_it = enc.attentions[:, :, animal, it]
     heads = [(int(a), int(b)) for a, b in np.argwhere(to_animal >= EXPLAIN_AT_LEAST)]
-    h = heads[int(rng.integers(len(heads)))]
+    shown = [h for h in heads if to_it[h] < to_animal[h] / 2]  # heads where "animal gives it only ..." is true
+    h = shown[int(rng.integers(len(shown)))]
     w, back = float(to_animal[h]), float(enc.attentions[h[0], h[1], animal, it])
     total = enc.n_layers * enc.n_heads
     options = [
