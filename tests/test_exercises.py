@@ -226,11 +226,12 @@ def test_heatmap_numbers():
 
 
 def test_the_previous_token_head_claim_holds_on_every_sentence_used():
-    from attention.pretrained import load_encoder, previous_token_score
+    from attention.pretrained import previous_token_score
+    from exercises.heatmap import _encode
 
-    encoder = load_encoder()
+    encoder = Resources().encoder  # the process's one copy, as the exercises use it
     for sentence in SENTENCES:
-        enc = encoder.encode(sentence)
+        enc = _encode(encoder, sentence)
         scores = previous_token_score(enc.attentions, enc.tokens)  # (L, H)
         assert scores[0, 2] >= 0.99 and np.argmax(scores) == 2, sentence  # layer 1, head 3 counted from 1
 
