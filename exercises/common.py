@@ -27,13 +27,13 @@ __all__ = [
     "vector_text",
     "md_table",
     "shuffle_options",
-    "distinct",
     "row_of_scores",
     "weights_table",
     "softmax_weight_exercise",
     "temperature_prediction",
     "head_label",
 ]
+
 
 @functools.cache
 def _load_encoder() -> Any:
@@ -67,7 +67,7 @@ class Resources:
 
 
 def build(seed: int, builders: Sequence[Callable[..., Exercise | None]], *args: Any) -> list[Exercise]:
-    """Run each builder with its own generator ``default_rng([seed, i])`` (adding a builder changes no
+    """Run each builder with its own generator ``default_rng([seed, i])`` (appending a builder changes no
     other exercise's numbers); a builder returns None when what it needs is not available."""
     made = (b(np.random.default_rng([seed, i]), *args) for i, b in enumerate(builders))
     return [e for e in made if e is not None]
@@ -111,11 +111,6 @@ def shuffle_options(rng: np.random.Generator, options: Sequence[Option], correct
     """The options in a seeded random order, and where the right one went."""
     order = rng.permutation(len(options))
     return tuple(options[i] for i in order), int(np.flatnonzero(order == correct)[0])
-
-
-def distinct(answer: float, others: Sequence[float], gap: float) -> bool:
-    """True when every value of ``others`` is more than ``gap`` away from ``answer``."""
-    return all(abs(answer - o) > gap for o in others)
 
 
 def row_of_scores(scores: Sequence[float], temperature: float = 1.0, mask_row: Sequence[bool] | None = None
