@@ -4,6 +4,7 @@ import streamlit as st
 
 from attention.library import QUESTIONS, TOPICS, ask_library
 from figures.home import library_figure
+from ui.exercises import exercise_params, render_exercises
 from ui.home_library import (
     OPTIONS,
     asked_question,
@@ -24,7 +25,8 @@ state = PageState(
     "home",
     [asked]
     + [FloatParam(t, starting[i], 0.0, 3.0, 0.5) for i, t in enumerate(TOPICS)]
-    + [FloatParam("temp", 1.0, 0.1, 3.0, 0.1), BoolParam("model", False)],
+    + [FloatParam("temp", 1.0, 0.1, 3.0, 0.1), BoolParam("model", False)]
+    + exercise_params(),
 )
 state.restore()
 state.set("ask", asked_question(state))  # what the sliders ask now; in the link, a question loads its sliders
@@ -179,6 +181,8 @@ summary[0].info("**Query**: what the current word wants to find out.")
 summary[1].info("**Key**: what each word can be matched against.")
 summary[2].info("**Value**: the information each word hands over.")
 summary[3].info("**Weights**: softmax of the query·key scores ÷ √d_k; each row sums to 1.")
+
+render_exercises(state)
 
 st.header("Explore")
 page_links(exclude="Home")

@@ -4,6 +4,7 @@ import streamlit as st
 
 from figures.style import SCALE_LABELS, SCALES
 from ui import heatmap_pretrained, heatmap_random
+from ui.exercises import exercise_params, render_exercises
 from ui.heatmap_common import TEXT_MAX_CHARS, normalise_positions
 from ui.layout import setup_page
 from ui.state import BoolParam, ChoiceParam, PageState, TextParam
@@ -30,6 +31,7 @@ state = PageState(
         ChoiceParam("scale", "blues", tuple(SCALES)),
         BoolParam("auto", False),
         BoolParam("values", True),
+        *exercise_params(),
     ],
 )
 state.restore()
@@ -74,4 +76,5 @@ with controls.expander("Display", expanded=False):
     st.toggle("Auto-scale colours", key=state.key("auto"),
               help="Off: the colour range is fixed to 0..1, so heatmaps can be compared.")
 
+render_exercises(state)
 state.sync()

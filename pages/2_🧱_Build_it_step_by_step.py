@@ -16,6 +16,7 @@ from ui.arithmetic import (
     summary_sentence,
     weighted_sum_latex,
 )
+from ui.exercises import exercise_params, render_exercises
 from ui.heatmap_common import clickable_chart, normalise_positions
 from ui.layout import page_links, setup_page
 from ui.matrix_param import CellEditsParam, with_cells
@@ -41,6 +42,7 @@ state = PageState(
         IntParam("col", 1, 0, 7),
         CellEditsParam("edits", (), matrices=tuple(LETTERS.values()), size=8, limit=LIMIT),
         ChoiceParam("code", SHOWN[0].func.__name__, tuple(s.func.__name__ for s in SHOWN)),
+        *exercise_params(),
     ],
 )
 state.restore()
@@ -239,6 +241,8 @@ edited = {name: m for name, m, base in (("X", x, x_base), *((n, w_in[n], w_bases
 st.code(reproduce_snippet(preset=state["preset"], seed=seed, t=t, d_model=d_model, d_k=d_k,
                           scaled=state["scaled"], causal=state["causal"], row=i, edited=edited),
         language="python")
+
+render_exercises(state)
 
 st.header("Explore")
 page_links(exclude="Build it step by step")

@@ -8,7 +8,8 @@ import streamlit as st
 
 from ui import academic_caveats, academic_complexity, academic_heads, academic_projections, academic_scaling
 from ui.academic_state import MAX_SEED, academic_state
-from ui.academic_text import definition, summary_and_references
+from ui.academic_text import definition, references, summary
+from ui.exercises import render_exercises
 from ui.layout import setup_page
 
 setup_page("Academic", "🎓")
@@ -32,6 +33,8 @@ sentence = academic_projections.render(state)  # None when the sentence box is e
 academic_heads.render(state, sentence)
 academic_complexity.render()
 academic_caveats.render(state, sentence)
-summary_and_references()
+summary()
+render_exercises(state)
+references()
 
 state.sync()

@@ -16,6 +16,7 @@ from ui.complexity_run import (
     run_measurement,
     time_budget_s,
 )
+from ui.exercises import exercise_params, render_exercises
 from ui.layout import setup_page
 from ui.state import BoolParam, IntParam, PageState
 
@@ -33,6 +34,7 @@ state = PageState(
         BoolParam("gpu_causal", False),
         IntParam("step", 1, 1, complexity_online.STEPS),
         IntParam("seed", 0, 0, 999),
+        *exercise_params(),
     ],
 )
 state.restore()
@@ -116,4 +118,5 @@ complexity_results.render_gpu(state)
 st.header("6 · How tiled attention escapes: the online softmax")
 complexity_online.render(state)
 
+render_exercises(state)
 state.sync()

@@ -20,7 +20,8 @@ def titles(at) -> list[str]:
 
 
 def params(at) -> dict[str, str]:
-    return {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
+    """The page's URL parameters, without the exercise set number (random per session: tests/test_exercises_app.py)."""
+    return {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items() if k != "ex"}
 
 
 def table(at):

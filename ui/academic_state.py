@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ui.exercises import exercise_params
 from ui.state import ChoiceParam, IntParam, PageState, TextParam
 
 MAX_SEED = 999_999
@@ -43,5 +44,6 @@ def academic_state() -> PageState:
             IntParam("pad", 2, 0, 4),
             IntParam("row", 7, 0, MAX_WORDS - 1),
             IntParam("big", 100, 1, 1000),
+            *exercise_params(),
         ],
     )

@@ -57,7 +57,7 @@ def definition() -> None:
                 "**O(n²) memory**.")
 
 
-def summary_and_references() -> None:
+def summary() -> None:
     st.header("7 · Summary")
     sm = st.columns(4)
     sm[0].info("**Query** $q_i = x_i W_Q$: what position i is looking for.")
@@ -66,5 +66,8 @@ def summary_and_references() -> None:
     sm[2].info("**Value** $v_j = x_j W_V$: what position j hands over, separate from how it is found.")
     sm[3].info("**Weights** $w_{ij} = \\operatorname{softmax}_j(q_i \\cdot k_j / \\sqrt{d_k})$: each row sums to "
                "1; the output is $\\sum_j w_{ij} v_j$.")
+
+
+def references() -> None:
     st.header("8 · References")
     st.markdown(REFERENCES)

@@ -1,0 +1,305 @@
+"""The exercise sets over many seeds: checks accept the stored answer and reject wrong ones, answers agree with an
+independent recomputation (plain numpy and arithmetic, not ``attention``), seeds reproduce and vary the numbers."""
+
+from __future__ import annotations
+
+import functools
+import math
+import pickle
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from attention.library import BOOKS, TOPICS
+from exercises import MAX_SEED, PAGES, Kind, Resources, exercises_for
+from exercises.common import SENTENCES
+from exercises.model import fmt
+
+from .conftest import ROOT
+
+SEEDS = range(0, 4000, 97)  # 42 seeds spread over the range
+EXPECTED_IDS = {
+    "home": ["home.weight", "home.score", "home.best", "home.temperature", "home.qkv"],
+    "heatmap": ["heatmap.score", "heatmap.weight", "heatmap.causal", "heatmap.previous-head", "heatmap.explanation"],
+    "steps": ["steps.shape", "steps.q-entry", "steps.weight", "steps.renormalise", "steps.why-scale"],
+    "academic": ["academic.variance", "academic.max-shift", "academic.saturation", "academic.padding",
+                 "academic.not-explanation"],
+    "complexity": ["complexity.memory", "complexity.flops", "complexity.tiled-growth", "complexity.flash",
+                   "complexity.rescale"],
+}
+
+
+@functools.cache
+def made(page: str, seed: int):
+    return exercises_for(page, seed)
+
+
+def every(page: str | None = None):
+    for p in [page] if page else PAGES:
+        for seed in SEEDS:
+            for ex in made(p, seed):
+                yield seed, ex
+
+
+def by_id(ex_id: str):
+    page = next(p for p, ids in EXPECTED_IDS.items() if ex_id in ids)
+    for seed in SEEDS:
+        ex = next(e for e in made(page, seed) if e.id == ex_id)
+        yield seed, ex
+
+
+def softmax(x):
+    x = np.asarray(x, dtype=np.float64)
+    e = np.exp(x - x.max())
+    return e / e.sum()
+
+
+def correct_text(ex) -> str:
+    return ex.options[ex.answer].text
+
+
+# ---- every page: what a set contains ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_each_page_has_at_least_four_exercises_of_at_least_two_kinds(page):
+    for seed in SEEDS:
+        exs = made(page, seed)
+        assert [e.id for e in exs] == EXPECTED_IDS[page]
+        assert len({e.kind for e in exs}) >= 2
+        for ex in exs:
+            assert ex.prompt.strip() and ex.solution and ex.title
+            text = " ".join([ex.prompt, *(b.text for b in ex.solution), *(o.text + o.why for o in ex.options),
+                             *(m.why for m in ex.mistakes)])
+            assert not re.search(r"\bnan\b|\binf\b|None", text), (ex.id, text)  # "NaN" is named on purpose
+
+
+def test_the_registry_holds_exactly_the_five_pages_and_refuses_bad_arguments():
+    assert set(PAGES) == set(EXPECTED_IDS)
+    for bad in (-1, MAX_SEED + 1, 1.5, "3", True, None):
+        with pytest.raises(ValueError):
+            exercises_for("home", bad)
+    with pytest.raises(ValueError):
+        exercises_for("nowhere", 1)
+
+
+# ---- checks ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_stored_answers_pass_their_own_checks_and_wrong_answers_fail(page):
+    for seed, ex in every(page):
+        where = (ex.id, seed)
+        if ex.kind is Kind.NUMBER:
+            assert ex.check(ex.answer_text).correct, where
+            assert ex.check(repr(ex.answer)).correct, where
+            for factor in (0.9, -0.9):  # inside the tolerance
+                assert ex.check(repr(ex.answer + factor * ex.tolerance)).correct, where
+            for factor in (1.5, -1.5, 3, -3):  # outside it
+                verdict = ex.check(repr(ex.answer + factor * ex.tolerance))
+                assert verdict.readable and not verdict.correct, where
+            assert not ex.check(repr(-ex.answer - 1)).correct, where
+            for mistake in ex.mistakes:  # a recognised slip is wrong, and says what went wrong
+                verdict = ex.check(repr(mistake.value))
+                assert not verdict.correct and mistake.why in verdict.message, (where, mistake)
+            for junk in ("", "banana", None, "<b>1</b>"):
+                verdict = ex.check(junk)
+                assert not verdict.correct and not verdict.readable, where
+        elif ex.kind is Kind.SHAPE:
+            rows, cols = ex.answer
+            for text in (ex.answer_text, f"{rows}x{cols}", f"({rows}, {cols})", f"{rows} by {cols}"):
+                assert ex.check(text).correct, (where, text)
+            for wrong in (f"{rows + 1}x{cols}", f"{rows}x{cols + 1}", f"{rows}", f"{rows}x{cols}x1"):
+                assert not ex.check(wrong).correct, (where, wrong)
+            if rows != cols:
+                assert not ex.check(f"{cols}x{rows}").correct, where
+            assert not ex.check("banana").readable
+        else:
+            assert 3 <= len(ex.options) <= 5, where
+            assert len({o.text for o in ex.options}) == len(ex.options), where  # distinct choices
+            assert all(o.why.strip() for o in ex.options), where  # every option explained
+            assert ex.check(ex.answer).correct, where
+            for i in range(len(ex.options)):
+                if i != ex.answer:
+                    verdict = ex.check(i)
+                    assert not verdict.correct and ex.options[i].why in verdict.message, where
+            for junk in (None, -1, len(ex.options), True, "0"):
+                assert not ex.check(junk).readable, where
+
+
+def test_the_answer_key_states_exactly_what_the_check_accepts():
+    for _, ex in every():
+        if ex.kind is Kind.NUMBER:
+            low, high = (float(x.replace("−", "-")) for x in
+                         re.match(r"any number from (\S+) to (\S+)", ex.accepts).groups())
+            assert ex.check(repr(low + 1e-9 * max(1, abs(low)) + 1e-12)).correct, ex.id
+            assert ex.check(repr(high - 1e-9 * max(1, abs(high)) - 1e-12)).correct, ex.id
+            step = 10 ** -(ex.digits + 1)
+            assert not ex.check(repr(low - 2 * step)).correct and not ex.check(repr(high + 2 * step)).correct, ex.id
+        elif ex.kind is Kind.SHAPE:
+            assert ex.answer_text in ex.accepts
+        else:
+            assert correct_text(ex) in ex.accepts and ex.answer_text == correct_text(ex)
+
+
+# ---- seeds -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", list(PAGES))
+def test_same_seed_same_numbers_and_different_seeds_different_numbers(page):
+    first = exercises_for(page, 1234)
+    again = exercises_for(page, 1234)
+    assert [(e.prompt, e.answer, e.options) for e in first] == [(e.prompt, e.answer, e.options) for e in again]
+    sets = [tuple(e.prompt for e in made(page, s)) for s in SEEDS]
+    assert len(set(sets)) == len(sets), "two seeds gave the same exercise set"
+    for position in range(len(sets[0])):  # every single exercise varies with the seed
+        assert len({s[position] for s in sets}) >= 5, (page, position)
+    numbers = [e for e in made(page, SEEDS[0]) if e.kind is Kind.NUMBER]
+    for ex in numbers:
+        answers = {round(e.answer, 6) for _, e in by_id(ex.id)}
+        assert len(answers) >= 4, ex.id
+
+
+def test_sets_are_plain_picklable_data_and_need_no_streamlit():
+    for page in PAGES:
+        exs = made(page, 5)
+        assert pickle.loads(pickle.dumps(exs)) == exs  # cached with st.cache_data
+    code = ("import sys; import exercises; [exercises.exercises_for(p, 7) for p in exercises.PAGES]; "
+            "assert 'streamlit' not in sys.modules and 'plotly' not in sys.modules, sorted(sys.modules)")
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=120)
+
+
+# ---- independent recomputation of every numeric answer ----------------------------------------------
+
+
+def test_home_numbers():
+    keys = np.array([BOOKS[t][0] for t in BOOKS], dtype=np.float64)  # (5, 4)
+    for _, ex in by_id("home.weight"):
+        scores = keys @ np.array(ex.given["query"])
+        assert ex.given["scores"] == pytest.approx(scores, abs=1e-6)
+        assert ex.answer == pytest.approx(softmax(scores)[ex.given["j"]], abs=1e-6)
+        for s in scores:
+            assert fmt(s) in ex.prompt
+    for _, ex in by_id("home.score"):
+        assert ex.answer == pytest.approx(float(np.dot(ex.given["query"], ex.given["key"])), abs=1e-6)
+    for _, ex in by_id("home.best"):
+        weights = softmax(keys @ np.array(ex.given["query"]))
+        assert correct_text(ex) == f"*{list(BOOKS)[int(np.argmax(weights))]}*"
+    for _, ex in by_id("home.temperature"):
+        q = np.array(ex.given["query"])
+        before, after = softmax(keys @ q / ex.given["t0"]), softmax(keys @ q / ex.given["t1"])
+        assert ex.chart.series[0][1] == pytest.approx(before, abs=1e-6)
+        assert ex.chart.series[1][1] == pytest.approx(after, abs=1e-6)
+        flatter = ex.given["t1"] > ex.given["t0"]
+        assert (after.max() < before.max()) == flatter and (after.min() > before.min()) == flatter
+        assert ("equal shares" if flatter else "even larger share") in correct_text(ex)
+    for _, ex in by_id("home.qkv"):
+        assert "*how much*" in correct_text(ex)
+        assert set(ex.given["query"]) <= {i / 2 for i in range(7)} and len(TOPICS) == len(ex.given["query"])
+
+
+def test_heatmap_numbers():
+    for _, ex in by_id("heatmap.score"):
+        q, k, d_k = (np.array(ex.given[n]) for n in ("q", "k", "d_k"))
+        assert ex.answer == pytest.approx(float(q @ k) / math.sqrt(d_k), abs=1e-9)
+        assert fmt(q[0], 2) in ex.prompt and fmt(k[-1], 2) in ex.prompt
+    for _, ex in by_id("heatmap.weight"):
+        scores, tau = np.array(ex.given["scores"]), ex.given["temperature"]
+        assert ex.answer == pytest.approx(softmax(scores / tau)[ex.given["j"]], abs=1e-9)
+        assert all(fmt(s, 2) in ex.prompt for s in scores) and f"**{tau:g}**" in ex.prompt
+    for _, ex in by_id("heatmap.causal"):
+        scores, row = np.array(ex.given["scores"]), ex.given["row"]
+        visible = int(np.argmax(scores[: row + 1]))
+        assert int(np.argmax(scores)) > row  # the unmasked favourite is a later word: the trap
+        assert correct_text(ex).startswith(f"{visible}: ")
+        masked = np.zeros_like(scores)
+        masked[: row + 1] = softmax(scores[: row + 1])
+        assert ex.chart.series[1][1] == pytest.approx(masked, abs=1e-9)
+    for _, ex in by_id("heatmap.previous-head"):
+        assert correct_text(ex) == "Layer 1, head 3"
+        assert ex.given["sentence"] in SENTENCES
+    for _, ex in by_id("heatmap.explanation"):
+        assert "In this one head" in correct_text(ex) and ex.given["weight"] >= 0.15
+
+
+def test_the_previous_token_head_claim_holds_on_every_sentence_used():
+    from attention.pretrained import previous_token_score
+    from exercises.heatmap import _encode
+
+    encoder = Resources().encoder  # the process's one copy, as the exercises use it
+    for sentence in SENTENCES:
+        enc = _encode(encoder, sentence)
+        scores = previous_token_score(enc.attentions, enc.tokens)  # (L, H)
+        assert scores[0, 2] >= 0.99 and np.argmax(scores) == 2, sentence  # layer 1, head 3 counted from 1
+
+
+def test_heatmap_without_the_pretrained_model_keeps_four_exercises():
+    exs = exercises_for("heatmap", 11, Resources(encoder=lambda: "the model is not available"))
+    assert [e.id for e in exs] == ["heatmap.score", "heatmap.weight", "heatmap.causal", "heatmap.temperature"]
+    assert {e.kind for e in exs} == {Kind.NUMBER, Kind.PREDICT}
+    temperature = exs[-1]
+    assert temperature.check(temperature.answer).correct
+
+
+def test_build_it_numbers():
+    for _, ex in by_id("steps.shape"):
+        t, d_k = ex.given["t"], ex.given["d_k"]
+        expected = {"Q = X·W_Q": (t, d_k), "S = Q·Kᵀ": (t, t), "output = weights·V": (t, d_k)}[ex.given["product"]]
+        assert ex.answer == expected
+    for _, ex in by_id("steps.q-entry"):
+        assert ex.answer == pytest.approx(float(np.dot(ex.given["x_row"], ex.given["w_col"])), abs=1e-5)
+        assert all(fmt(x, 1) in ex.prompt for x in ex.given["x_row"])
+    for _, ex in by_id("steps.weight"):
+        assert ex.answer == pytest.approx(softmax(ex.given["scores"])[ex.given["j"]], abs=1e-9)
+    for _, ex in by_id("steps.renormalise"):
+        before, row = np.array(ex.given["before"]), ex.given["row"]
+        after = np.where(np.arange(len(before)) <= row, before, 0.0)
+        after /= after.sum()  # the visible weights keep their ratios and add up to 1
+        assert correct_text(ex) == "[" + ", ".join(fmt(w, 3) for w in after) + "]"
+    for _, ex in by_id("steps.why-scale"):
+        assert correct_text(ex).startswith("Dot products of longer vectors")
+
+
+def test_academic_numbers():
+    for _, ex in by_id("academic.variance"):
+        d_k = ex.given["d_k"]
+        assert ex.answer == pytest.approx({"var": d_k, "std": math.sqrt(d_k), "scaled": 1.0}[ex.given["asked"]])
+    for _, ex in by_id("academic.max-shift"):
+        s = ex.given["scores"]
+        expected = math.exp(s[ex.given["j"]] - max(s)) / sum(math.exp(x - max(s)) for x in s)
+        assert ex.answer == pytest.approx(expected, abs=1e-9) and min(s) > 88.7
+    for _, ex in by_id("academic.saturation"):
+        unscaled, scaled, even = ex.chart.series[0][1]
+        assert unscaled > 0.65 > scaled > even == pytest.approx(1 / ex.given["keys"])
+        assert correct_text(ex).startswith("Without ÷√d_k above")
+    for _, ex in by_id("academic.padding"):
+        assert ex.given["share"] > 0.01 and "e⁰ = 1" in correct_text(ex)
+    for _, ex in by_id("academic.not-explanation"):
+        assert "cannot tell" in correct_text(ex)
+
+
+def test_complexity_numbers():
+    for _, ex in by_id("complexity.memory"):
+        n, h = ex.given["n"], ex.given["heads"]
+        assert ex.answer == pytest.approx(4 * h * (2 * n) ** 2 / 2**20) and ex.unit == "MiB"
+        assert ex.check(f"{4 * h * (2 * n) ** 2} B").correct and ex.check(f"{4 * h * (2 * n) ** 2 / 2**30} GiB").correct
+        assert not ex.check(f"{4 * h * n * n * 2 / 2**20}").correct  # doubling, as if linear
+    for _, ex in by_id("complexity.flops"):
+        n, d, h = ex.given["n"], ex.given["d"], ex.given["heads"]
+        assert ex.answer == pytest.approx(4 * n * n * d * h / 1e9)
+        assert ex.check(f"{4 * n * n * d * h:e} FLOP").correct
+    for _, ex in by_id("complexity.tiled-growth"):
+        (naive_n, tiled_n), (naive_4n, tiled_4n) = ex.chart.series[0][1], ex.chart.series[1][1]
+        naive, tiled = (naive_n, naive_4n), (tiled_n, tiled_4n)
+        assert naive[1] / naive[0] > 12 and 1.5 < tiled[1] / tiled[0] <= 4  # 4n: n² vs n
+        assert "grows like n," in correct_text(ex)
+    for _, ex in by_id("complexity.flash"):
+        assert correct_text(ex).startswith("It never stores the n × n weights")
+    for _, ex in by_id("complexity.rescale"):
+        m_old, m_new = ex.given["m_old"], ex.given["m_new"]
+        assert m_new > m_old and ex.answer == pytest.approx(math.exp(m_old - m_new), rel=1e-5)
+        # what a student computes from the 3-decimal numbers on screen is accepted
+        assert ex.check(repr(math.exp(round(m_old, 3) - round(m_new, 3)))).correct
