@@ -103,7 +103,9 @@ def test_causal_detail_panel_matches_the_heatmap_row_off_the_diagonal():
     np.testing.assert_allclose(plotly_array(bars["data"][0]["y"]).astype(float), z[6], atol=1e-6)
     table = at.dataframe[0].value
     np.testing.assert_allclose(table["weight"].to_numpy(), z[6], atol=1e-6)
-    assert table["key"].str.endswith("(masked)").sum() == 5  # keys 7..11 come after "the"
+    masked = table["key"].str.endswith("(masked)")
+    assert masked.sum() == 5  # keys 7..11 come after "the"
+    assert (table[masked]["score = q·k ÷ √d_k ÷ temperature"] == "—").all()  # a dash, never "-Infinity"
     assert f"is {z[6, 2]:.4f}" in " ".join(m.value for m in at.markdown)
 
 

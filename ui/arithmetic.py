@@ -106,16 +106,17 @@ def score_header(ra: RowArithmetic) -> str:
     return " ".join(["score = q·k", *steps])
 
 
-def arithmetic_rows(ra: RowArithmetic, key_labels: Sequence[str]) -> list[dict]:
+def arithmetic_rows(ra: RowArithmetic, key_labels: Sequence[str], *, numbered: bool = True) -> list[dict]:
     """One row per key: the dot product, the score (header from :func:`score_header`), its exponential and
-    the final weight. A masked key has no score (None, shown empty, never "-Infinity") and "masked" in its label.
+    the final weight. A masked key has no score (None, shown as a dash, never "-Infinity") and "masked" in its
+    label. Labels are written ``"j: label"``, or as given when not ``numbered``.
     """
     header = score_header(ra)
     rows = []
     for j, label in enumerate(key_labels):
         rows.append(
             {
-                "key": f"{j}: {label}" + ("" if ra.allowed[j] else " (masked)"),
+                "key": (f"{j}: {label}" if numbered else str(label)) + ("" if ra.allowed[j] else " (masked)"),
                 "q·k": float(ra.dots[j]),
                 header: float(ra.scores[j]) if ra.allowed[j] else None,
                 "exp(score − max)": float(ra.exps[j]),

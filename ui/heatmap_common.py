@@ -56,21 +56,38 @@ def weights_csv(weights: np.ndarray, tokens: Sequence[str], key_tokens: Sequence
     return frame.to_csv(float_format="%.6f")
 
 
-def row_table(ra: RowArithmetic, key_labels: Sequence[str], *, keep: np.ndarray | None = None) -> pd.DataFrame:
+def number_table(frame: pd.DataFrame, columns: Sequence[str], digits: int = 4) -> None:
+    """``st.dataframe`` of ``frame`` with ``columns`` written to ``digits`` decimals.
+
+    A missing number (a masked key's score, a hidden key's map weight) is shown as a dash, not as "None" or
+    "-Infinity": such a column is sent as right-aligned text.
+    """
+    frame = frame.copy()
+    config = {}
+    for column in (c for c in columns if c in frame.columns):
+        values = pd.to_numeric(frame[column])
+        if values.isna().any():
+            frame[column] = ["—" if pd.isna(v) else f"{v:.{digits}f}" for v in values]
+            config[column] = st.column_config.TextColumn(alignment="right")
+        else:
+            config[column] = st.column_config.NumberColumn(format=f"%.{digits}f")
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=config)
+
+
+def row_table(ra: RowArithmetic, key_labels: Sequence[str], *, keep: np.ndarray | None = None,
+              numbered: bool = True) -> pd.DataFrame:
     """The whole row as a table (see :func:`ui.arithmetic.arithmetic_rows`), drawn with 4 decimals.
 
     With ``keep`` (the positions the map shows when [CLS]/[SEP] are hidden), a last column gives each
     kept key's weight rescaled over the kept keys: the number in the map.
     """
-    frame = pd.DataFrame(arithmetic_rows(ra, key_labels))
+    frame = pd.DataFrame(arithmetic_rows(ra, key_labels, numbered=numbered))
     if keep is not None:
         rescaled = np.full(len(key_labels), np.nan)
         kept = ra.weights[keep]
         rescaled[keep] = kept / kept.sum() if kept.sum() > 0 else 0.0
         frame[MAP_COLUMN] = rescaled
-    numbers = ("q·k", score_header(ra), "exp(score − max)", "weight", MAP_COLUMN)
-    st.dataframe(frame, hide_index=True, width="stretch",
-                 column_config={c: st.column_config.NumberColumn(format="%.4f") for c in numbers})
+    number_table(frame, ("q·k", score_header(ra), "exp(score − max)", "weight", MAP_COLUMN))
     return frame
 
 
@@ -127,7 +144,12 @@ def detail_panel(
                  rf" = {num(shown, 4)}")
     st.markdown("**The whole row**: every key's dot product, score, exponential and weight"
                 + ("; the last column is the map's rescaled weight." if keep is not None else "."))
-    row_table(ra, tokens, keep=keep)
+    if keep is None:
+        row_table(ra, tokens)
+    else:  # keys named as in the map and its pickers; [CLS]/[SEP] have no place there
+        names = np.array([f"{t} (hidden in the map)" for t in tokens], dtype=object)
+        names[keep] = unique_labels([tokens[i] for i in keep])
+        row_table(ra, list(names), keep=keep, numbered=False)
     st.caption(summary_sentence(ra))
     return ra
 
@@ -165,13 +187,10 @@ def average_panel(
     st.latex(rf"\begin{{aligned}} \bar w &= \tfrac{{1}}{{{len(heads)}}}\,\big( {body} \big) \\ "
              rf"&= {num(mean_row[col], 4)} \end{{aligned}}")
     header = score_header(heads[0])
-    st.dataframe(
-        pd.DataFrame([{"head": f"Head {h + 1}", "q·k": float(ra.dots[col]),
-                       header: float(ra.scores[col]) if ra.allowed[col] else None,
-                       "weight in this head": float(ra.weights[col])} for h, ra in enumerate(heads)]),
-        hide_index=True, width="stretch",
-        column_config={c: st.column_config.NumberColumn(format="%.4f") for c in ("q·k", header, "weight in this head")},
-    )
+    number_table(pd.DataFrame([{"head": f"Head {h + 1}", "q·k": float(ra.dots[col]),
+                                header: float(ra.scores[col]) if ra.allowed[col] else None,
+                                "weight in this head": float(ra.weights[col])} for h, ra in enumerate(heads)]),
+                 ("q·k", header, "weight in this head"))
     st.caption("The average is not one softmax of any score: it is the mean of several softmaxes. Pick a head "
                "under *Show* to take its softmax apart step by step.")
     return mean_row
