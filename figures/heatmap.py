@@ -15,7 +15,6 @@ QUERY_AXIS = "Query: the word that is looking"
 KEY_AXIS = "Key: the word being looked at"
 GRID_TITLE = "Every head side by side (rows: queries, columns: keys)"
 MOSAIC_CELLS = 32  # the overview draws each map with at most 32 x 32 cells: longer texts are pooled
-MOSAIC_HOVER_WORDS = 16  # word-by-word hover text (sent cell by cell) only up to this many tokens
 
 
 def attention_heatmap(
@@ -57,16 +56,17 @@ def attention_heatmap(
     return fig
 
 
-def distinct_labels(tokens: Sequence[str]) -> list[str]:
+def distinct_labels(tokens: Sequence[str], *, escaped: bool = False) -> list[str]:
     """Escaped tokens made distinct by invisible zero-width spaces, for categorical axes.
 
     A categorical axis merges equal labels; "the ... the" must stay two rows, and the hover should still
     read just "the" (no index), so the k-th repeat of a word gets k zero-width spaces appended.
+    ``escaped``: the tokens are already escaped for plotly.
     """
     seen: dict[str, int] = {}
     out = []
     for token in tokens:
-        label = plot_text(token)
+        label = token if escaped else plot_text(token)
         out.append(label + "\u200b" * seen.get(label, 0))
         seen[label] = seen.get(label, 0) + 1
     return out
@@ -180,52 +180,50 @@ def row_bars(
 def head_mosaic(
     weights: np.ndarray, tokens: Sequence[str], *, scale: str = DEFAULT_SCALE, pooled_from: int | None = None
 ) -> go.Figure:
-    """All heads of a model ``(L, H, m, m)`` as one tiled heatmap: a row of maps per layer, range 0..1.
+    """All heads of a model ``(L, H, m, m)`` tiled: a row of maps per layer, one shared range 0..1.
 
-    Row i of each map is query i (top), column j key j; layers and heads are numbered from 1. One trace
-    instead of L·H subplots keeps it fast; an invisible marker at the centre of each map carries
-    ``customdata`` = [layer, head] (0-based, as the encoder indexes them), so a click can open that head.
-    ``pooled_from`` = n says the maps are :func:`attention.pretrained_findings.pool_attention` of n tokens,
-    and ``tokens`` then name the groups. Words are written cell by cell into the hover only for short texts
-    (``MOSAIC_HOVER_WORDS``): that text is the bulk of what is sent to the browser.
+    Row i of each map is query i (top), column j key j; layers and heads are numbered from 1. Each map is
+    its own trace on two shared category axes whose categories are the words of every map (made distinct,
+    with a blank one between maps): the hover names the head and both words without sending any per-cell
+    text. An invisible marker at the centre of each map carries ``customdata`` = [layer, head] (0-based, as
+    the encoder indexes them), so a click can open that head. ``pooled_from`` = n says the maps are
+    :func:`attention.pretrained_findings.pool_attention` of n tokens, and ``tokens`` then name the groups.
     """
     n_layers, n_heads, n, _ = weights.shape
-    step = n + 1  # one blank (NaN) row/column between maps
-    z = np.full((n_layers * step - 1, n_heads * step - 1), np.nan, dtype=np.float32)
-    for layer in range(n_layers):
-        for head in range(n_heads):
-            z[layer * step:layer * step + n, head * step:head * step + n] = weights[layer, head]
-    words = pooled_from is None and n <= MOSAIC_HOVER_WORDS
-    if words:
-        labels = [plot_text(t) for t in tokens]
-        text = np.full(z.shape, "", dtype=object)
-        for layer in range(n_layers):
-            for head in range(n_heads):
-                for i in range(n):
-                    for j in range(n):
-                        text[layer * step + i, head * step + j] = (
-                            f'Layer {layer + 1}, head {head + 1}: "{labels[i]}" → "{labels[j]}": '
-                            f"{weights[layer, head, i, j]:.2f}")
-        hover = dict(text=text, hovertemplate="%{text}<extra></extra>")
-    else:
-        what = "pooled weight" if pooled_from else "weight"
-        hover = dict(hovertemplate=f"{what} %{{z:.2f}} (the map's centre names its head)<extra></extra>")
-    fig = go.Figure(go.Heatmap(z=z, zmin=0, zmax=1, colorscale=colorscale(scale), hoverongaps=False,
-                               colorbar=dict(thickness=10, len=0.8), **hover))
+    words = [plot_text(t) for t in tokens]
+
+    def axis(blocks: int) -> list[str]:  # the words of every map in a row (or column), a blank between maps
+        return distinct_labels(sum(([*words, ""] for _ in range(blocks)), [])[:-1], escaped=True)
+
+    x, y = axis(n_heads), axis(n_layers)
+    step = n + 1
+    what = "pooled weight" if pooled_from else "weight"
+    traces = [
+        go.Heatmap(
+            z=weights[layer, head].astype(np.float32), x=x[head * step:head * step + n],
+            y=y[layer * step:layer * step + n], zmin=0, zmax=1, colorscale=colorscale(scale),
+            showscale=layer == head == 0, colorbar=dict(thickness=10, len=0.8), xgap=0, ygap=0,
+            hovertemplate=f'Layer {layer + 1}, head {head + 1}: "%{{y}}" → "%{{x}}": {what} %{{z:.2f}}<extra></extra>',
+            name=f"Layer {layer + 1}, head {head + 1}",
+        )
+        for layer in range(n_layers) for head in range(n_heads)
+    ]
+    centre = n // 2
     centres = [(layer, head) for layer in range(n_layers) for head in range(n_heads)]
-    fig.add_trace(go.Scatter(
-        x=[h * step + (n - 1) / 2 for _, h in centres], y=[lay * step + (n - 1) / 2 for lay, _ in centres],
+    traces.append(go.Scatter(
+        x=[x[h * step + centre] for _, h in centres], y=[y[lay * step + centre] for lay, _ in centres],
         mode="markers", marker=dict(size=max(8, min(40, 3 * n)), opacity=0), customdata=centres,
         text=[f"Layer {lay + 1}, head {h + 1}: click to open" for lay, h in centres],
         hovertemplate="%{text}<extra></extra>", showlegend=False, name="heads"))
-    fig.update_xaxes(tickvals=[h * step + (n - 1) / 2 for h in range(n_heads)],
-                     ticktext=[f"H{h + 1}" for h in range(n_heads)], side="top", showgrid=False, zeroline=False,
-                     title="head", range=[-0.5, z.shape[1] - 0.5])
-    fig.update_yaxes(tickvals=[lay * step + (n - 1) / 2 for lay in range(n_layers)],
-                     ticktext=[f"L{lay + 1}" for lay in range(n_layers)], showgrid=False, zeroline=False,
-                     title="layer", range=[z.shape[0] - 0.5, -0.5], scaleanchor="x", constrain="domain")
+    fig = go.Figure(traces)
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=x, side="top", showgrid=False,
+                     zeroline=False, title="head", tickvals=[x[h * step + centre] for h in range(n_heads)],
+                     ticktext=[f"H{h + 1}" for h in range(n_heads)])
+    fig.update_yaxes(type="category", categoryorder="array", categoryarray=y, autorange="reversed", showgrid=False,
+                     zeroline=False, title="layer", tickvals=[y[lay * step + centre] for lay in range(n_layers)],
+                     ticktext=[f"L{lay + 1}" for lay in range(n_layers)], scaleanchor="x", constrain="domain")
     title = "Every head of every layer (rows: queries, columns: keys in each map)"
     if pooled_from:
         title += f"<br><sup>{pooled_from} tokens pooled into {n} groups per map: a cell is the weight an average " \
                  "query of its row group gives to all keys of its column group</sup>"
-    return base_layout(fig, title=title, height=int(150 + 850 * z.shape[0] / z.shape[1]))
+    return base_layout(fig, title=title, height=int(150 + 850 * len(y) / len(x)))

@@ -108,7 +108,9 @@ def matrix_heatmap(
         )
     )
     if masked is not None:
-        for trace in mask_traces(masked, hover_text, marks=show_values, label=mask_label):
+        # A clickable map's overlay already names both words on hover: the grey layer then sends no text per cell.
+        hover = mask_label if clickable else hover_text
+        for trace in mask_traces(masked, hover, marks=show_values, label=mask_label):
             fig.add_trace(trace)
     if clickable:
         ii, jj = np.meshgrid(np.arange(n_rows), np.arange(n_cols), indexing="ij")
@@ -176,7 +178,7 @@ def mask_traces(masked: np.ndarray, hover: np.ndarray | str, *, marks: bool, xax
     n_rows, n_cols = masked.shape
     per_cell = not isinstance(hover, str)
     traces = [go.Heatmap(
-        z=np.where(masked, 1.0, np.nan), x=np.arange(n_cols) if x is None else x,
+        z=np.where(masked, 1.0, np.nan).astype(np.float32), x=np.arange(n_cols) if x is None else x,
         y=np.arange(n_rows) if y is None else y, xaxis=xaxis, yaxis=yaxis, zmin=0, zmax=1,
         colorscale=[[0, MASK_COLOUR], [1, MASK_COLOUR]], showscale=False, hoverongaps=False,
         hovertext=hover if per_cell else None,

@@ -134,44 +134,48 @@ def test_row_bars_show_one_row_with_the_picked_key_highlighted():
 def test_head_mosaic_places_every_head_and_carries_its_address():
     weights = np.random.default_rng(1).dirichlet(np.ones(3), size=(2, 4, 3))  # (L=2, H=4, n, n)
     fig = head_mosaic(weights, ["[CLS]", "hi", "[SEP]"])
-    z = np.asarray(fig.data[0].z, dtype=float)
-    assert z.shape == (2 * 4 - 1, 4 * 4 - 1)
-    np.testing.assert_allclose(z[4:7, 8:11], weights[1, 2], rtol=1e-6)  # layer 1, head 2 (0-based)
-    assert np.isnan(z[3]).all()  # a blank row between layers
-    assert [list(c) for c in fig.data[1].customdata][6] == [1, 2]  # the click address stays 0-based
+    maps = [t for t in fig.data if t.type == "heatmap"]
+    assert len(maps) == 8
+    np.testing.assert_allclose(np.asarray(maps[1 * 4 + 2].z, dtype=float), weights[1, 2], rtol=1e-6)  # layer 1, head 2
+    markers = fig.data[-1]
+    assert [list(c) for c in markers.customdata][6] == [1, 2]  # the click address stays 0-based
     # shown to students numbered from 1, like every other title, caption and file name of the page
     assert list(fig.layout.xaxis.ticktext) == ["H1", "H2", "H3", "H4"]
     assert list(fig.layout.yaxis.ticktext) == ["L1", "L2"]
-    assert fig.data[1].text[6] == "Layer 2, head 3: click to open"
-    assert fig.data[0].text[5][9].startswith('Layer 2, head 3: "hi" → "hi": ')
+    assert markers.text[6] == "Layer 2, head 3: click to open"
+    assert maps[6].hovertemplate.startswith('Layer 2, head 3: "%{y}" → "%{x}": weight %{z:.2f}')
+    # the marker sits on its own map: its categories are that map's
+    assert markers.x[6] in maps[6].x and markers.y[6] in maps[6].y
 
 
 def test_head_mosaic_orientation_and_fixed_range():
-    # Each map is asymmetric: query i puts all its weight on key (i + 1) mod n, a shifted diagonal that a
-    # transposed or flipped map would show elsewhere.
-    n, shift = 4, np.roll(np.eye(4), 1, axis=1)
+    # Each map is asymmetric: query i puts 0.3 on key (i + 1) mod n, a shifted diagonal that a transposed or
+    # flipped map would show elsewhere.
+    n = 4
     weights = np.zeros((2, 3, n, n))
-    weights[:] = shift * 0.3 + 0.7 / n * np.eye(n)  # max 0.475: an auto range would stretch it
+    weights[:] = np.roll(np.eye(n), 1, axis=1) * 0.3 + 0.7 / n * np.eye(n)  # max 0.475: auto would stretch it
     weights[1, 2] = np.eye(n)
     fig = head_mosaic(weights, list("abcd"))
-    heat = fig.data[0]
-    assert (heat.zmin, heat.zmax) == (0, 1)  # fixed: maps are comparable across heads and texts
-    z = np.asarray(heat.z, dtype=float)
-    step = n + 1
-    for layer in range(2):
-        for head in range(3):
-            block = z[layer * step:layer * step + n, head * step:head * step + n]
-            np.testing.assert_allclose(block, weights[layer, head], rtol=1e-6)  # row i = query i, column j = key j
-    assert list(fig.layout.yaxis.range) == [z.shape[0] - 0.5, -0.5]  # first query (and layer 1) at the top
-    assert list(fig.layout.xaxis.range) == [-0.5, z.shape[1] - 0.5] and fig.layout.xaxis.side == "top"
-    assert heat.text[0][1].startswith('Layer 1, head 1: "a" → "b": 0.30')  # row a (query) → column b (key)
+    maps = [t for t in fig.data if t.type == "heatmap"]
+    for k, heat in enumerate(maps):
+        layer, head = divmod(k, 3)
+        assert (heat.zmin, heat.zmax) == (0, 1)  # fixed: maps are comparable across heads and texts
+        z = np.asarray(heat.z, dtype=float)
+        np.testing.assert_allclose(z, weights[layer, head], rtol=1e-6)  # z[i][j]: query i (row), key j (column)
+        assert [c.rstrip("\u200b") for c in heat.y] == list("abcd") == [c.rstrip("\u200b") for c in heat.x]
+    assert fig.layout.yaxis.autorange == "reversed" and fig.layout.xaxis.side == "top"  # first query on top
+    categories = list(fig.layout.xaxis.categoryarray)
+    assert len(set(categories)) == len(categories) == 3 * n + 2  # distinct words, a blank between maps
+    assert categories.index(maps[1].x[0]) == n + 1  # head 2 starts after head 1 and a gap
+    assert [t.showscale for t in maps] == [True] + [False] * 5  # one colour bar
 
 
-def test_head_mosaic_sends_no_per_cell_text_for_long_or_pooled_texts():
-    long = head_mosaic(np.full((2, 2, 20, 20), 0.05), [f"w{i}" for i in range(20)])
-    assert long.data[0].text is None and "weight %{z:.2f}" in long.data[0].hovertemplate
+def test_head_mosaic_sends_no_per_cell_text_even_for_long_texts():
+    fig = head_mosaic(np.full((6, 12, 32, 32), 1 / 32), [f"w{i}" for i in range(32)])
+    assert all(t.text is None for t in fig.data if t.type == "heatmap")
+    assert len(fig.to_json()) < 600_000  # 73,728 cells: the numbers and 600 labels, no text per cell
     pooled = head_mosaic(np.full((2, 2, 4, 4), 0.25), ["g0", "g1", "g2", "g3"], pooled_from=128)
-    assert pooled.data[0].text is None and "pooled weight" in pooled.data[0].hovertemplate
+    assert "pooled weight" in pooled.data[0].hovertemplate
     assert "128 tokens pooled into 4 groups" in pooled.layout.title.text
 
 

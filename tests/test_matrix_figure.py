@@ -47,12 +47,14 @@ def test_masked_cells_are_drawn_as_masked_not_as_tiny_weights():
     assert all(mask.colorscale[0][1] != c[1] for c in heat.colorscale)  # a colour the scale never uses
     marks = np.asarray(mask.text, dtype=object)
     assert (marks[masked] == MASK_MARK).all() and (marks[~masked] == "").all()  # the cross only where masked
-    assert "masked" in mask.hovertext[0][2] and "masked" not in heat.text[2][0]
+    assert "masked" in mask.hovertemplate and "masked" not in heat.text[2][0]
     cells = next(t for t in fig.data if t.name == "cells")
     assert "masked" in cells.text[1] and "masked" not in cells.text[3]  # the click overlay's hover too
     legend = [t for t in fig.data if t.showlegend]
     assert len(legend) == 1 and "masked" in legend[0].name and fig.layout.showlegend
     assert len(matrix_heatmap(w, masked=np.zeros((3, 3), bool)).data) == 1  # nothing masked: nothing added
+    still = matrix_heatmap(w, ["a", "b", "c"], ["a", "b", "c"], masked=masked)  # not clickable: the grey layer names the words
+    assert still.data[1].hovertext[0][2] == '"a" → "c": masked: may not attend (weight 0)'
 
 
 def test_masked_cells_leave_the_automatic_colour_range_alone():
