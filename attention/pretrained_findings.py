@@ -246,8 +246,8 @@ GUIDED_FINDINGS: tuple[Finding, ...] = (
 )
 
 # Row of "apple" in layer 0, head 3 (layer 1, head 4 as the page numbers them): 0.55 on "delicious" / 0.46 on
-# "released" (renormalised over the words); output cosine 0.86, which alone does not separate the senses:
-# see SENSES and sense_similarity for what the final vectors do over several sentences.
+# "released" of the real row (0.66 / 0.52 rescaled over the words); output cosine 0.86, which alone does not
+# separate the senses: see SENSES and sense_similarity for what the final vectors do over several sentences.
 DISAMBIGUATION = Disambiguation(
     sentences=("Apple is delicious.", "Apple released a new product."),
     word="apple",
