@@ -8,12 +8,13 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from .matrix import mask_traces, matrix_heatmap, plot_text
+from .matrix import mask_traces, matrix_heatmap, plot_text, wrap
 from .style import DEFAULT_SCALE, MASK_COLOUR, MASK_LABEL, MASK_MARK, PALETTE, base_layout, colorscale
 
 QUERY_AXIS = "Query: the word that is looking"
 KEY_AXIS = "Key: the word being looked at"
 GRID_TITLE = "Every head side by side (rows: queries, columns: keys)"
+TITLE_WIDTH = 40  # characters per title line: what a phone (390 px) shows
 MOSAIC_CELLS = 32  # the overview draws each map with at most 32 x 32 cells: longer texts are pooled
 
 
@@ -48,6 +49,7 @@ def attention_heatmap(
         show_values=show_values,
         clickable=clickable,
         masked=masked,
+        title_width=TITLE_WIDTH,
     )
     if picked is not None:
         i, j = picked
@@ -133,7 +135,9 @@ def head_grid(
     layout[f"xaxis{first_of_last_row}"]["title"] = KEY_AXIS.split(":")[0]
     layout[f"yaxis{first_of_last_row}"]["title"] = QUERY_AXIS.split(":")[0]
     fig = go.Figure(traces, layout=dict(layout, annotations=annotations))
+    title = wrap(title, TITLE_WIDTH)
     base_layout(fig, title=title, height=60 + 260 * rows + (40 if masked is not None else 0))
+    fig.update_layout(margin_t=60 + 22 * title.count("<br>"))
     if masked is not None:
         fig.update_layout(showlegend=True, margin_b=50,
                           legend=dict(orientation="h", x=0, xanchor="left", yref="container", y=0, yanchor="bottom"))
@@ -173,8 +177,10 @@ def row_bars(
             xaxis=dict(title=KEY_AXIS, tickangle=-45 if len(tokens) > 8 else 0),
         ),
     )
-    default = f'Where "{plot_text(query)}" looks (weights sum to 1)'
-    return base_layout(fig, title=default if title is None else plot_text(title), height=340)
+    title = wrap(f'Where "{plot_text(query)}" looks (weights sum to 1)' if title is None else plot_text(title),
+                 TITLE_WIDTH)
+    base_layout(fig, title=title, height=340 + 22 * title.count("<br>"))
+    return fig.update_layout(margin_t=60 + 22 * title.count("<br>"))
 
 
 def head_mosaic(

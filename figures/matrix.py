@@ -47,6 +47,7 @@ def matrix_heatmap(
     height: int | None = None,
     masked: np.ndarray | None = None,
     mask_label: str = MASK_LABEL,
+    title_width: int | None = None,
 ) -> go.Figure:
     """A heatmap of a 2-D array with the row i at the top, optionally with values in the cells.
 
@@ -66,6 +67,7 @@ def matrix_heatmap(
     height : figure height in px; default grows with the rows, and leaves room for the y-axis title
     masked : bool array, broadcastable to ``values``, True where a query may NOT attend: those cells are
         drawn as masked (a grey cell with a cross, ``mask_label`` in the hover and the legend), never as a value
+    title_width : break the title into lines of at most this many characters (a phone shows about 40)
     """
     values = np.asarray(values, dtype=float)
     if values.ndim != 2:
@@ -142,7 +144,9 @@ def matrix_heatmap(
     if square:
         fig.update_yaxes(scaleanchor="x", scaleratio=1, constrain="domain")
         fig.update_xaxes(constrain="domain")
-    margin_top = 130 if title else 90  # the x labels sit on top
+    if title_width:
+        title = wrap(title, title_width)
+    margin_top = (130 + 22 * title.count("<br>")) if title else 90  # the x labels sit on top
     if height is None:
         height = int(min(900, max(260, 150 + 34 * n_rows)))
     # The y-axis title runs along the plot's height: a short map must still be tall enough to hold it.
@@ -154,6 +158,18 @@ def matrix_heatmap(
         fig.update_layout(showlegend=True, margin_b=40,
                           legend=dict(orientation="h", x=0, xanchor="left", yref="container", y=0, yanchor="bottom"))
     return fig
+
+
+def wrap(text: str, width: int) -> str:
+    """``text`` broken at spaces into lines of at most ``width`` characters, joined by ``<br>`` (plotly titles
+    do not wrap by themselves, and a phone cuts a long one off)."""
+    lines: list[str] = []
+    for word in str(text).split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
 
 
 def _tick_positions(n: int, most: int = MAX_TICKS) -> list[int]:

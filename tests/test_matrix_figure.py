@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from figures.matrix import TITLE_PX_PER_CHAR, axis_title_lines, matrix_heatmap, plot_text
+from figures.matrix import TITLE_PX_PER_CHAR, axis_title_lines, matrix_heatmap, plot_text, wrap
 from figures.style import MASK_COLOUR, MASK_MARK
 
 
@@ -79,3 +79,12 @@ def test_long_axes_label_every_kth_word():
     assert len(ticks) <= 40 and ticks[:2] == [0, 4]
     assert list(fig.layout.yaxis.ticktext)[1] == "w4"  # each label still sits on its own row
     assert list(matrix_heatmap(np.zeros((12, 12))).layout.xaxis.tickvals) == list(range(12))
+
+
+def test_long_titles_are_broken_into_lines_a_phone_can_show():
+    title = "Attention weights, average of all heads (rows sum to 1)"
+    wrapped = wrap(title, 40)
+    assert wrapped.replace("<br>", " ") == title and all(len(line) <= 40 for line in wrapped.split("<br>"))
+    fig = matrix_heatmap(np.eye(3), title=title, title_width=40)
+    assert fig.layout.title.text == wrapped and fig.layout.margin.t == 130 + 22 * wrapped.count("<br>")
+    assert matrix_heatmap(np.eye(3), title=title).layout.title.text == title  # only when asked
