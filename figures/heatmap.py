@@ -15,6 +15,7 @@ QUERY_AXIS = "Query: the word that is looking"
 KEY_AXIS = "Key: the word being looked at"
 GRID_TITLE = "Every head side by side (rows: queries, columns: keys)"
 TITLE_WIDTH = 40  # characters per title line: what a phone (390 px) shows
+TITLE_AT_TOP = dict(yref="container", y=1, yanchor="top", pad_t=10)  # a title of several lines grows downwards
 MOSAIC_CELLS = 32  # the overview draws each map with at most 32 x 32 cells: longer texts are pooled
 
 
@@ -137,7 +138,7 @@ def head_grid(
     fig = go.Figure(traces, layout=dict(layout, annotations=annotations))
     title = wrap(title, TITLE_WIDTH)
     base_layout(fig, title=title, height=60 + 260 * rows + (40 if masked is not None else 0))
-    fig.update_layout(margin_t=60 + 22 * title.count("<br>"))
+    fig.update_layout(margin_t=60 + 22 * title.count("<br>"), title=TITLE_AT_TOP)
     if masked is not None:
         fig.update_layout(showlegend=True, margin_b=50,
                           legend=dict(orientation="h", x=0, xanchor="left", yref="container", y=0, yanchor="bottom"))
@@ -180,7 +181,7 @@ def row_bars(
     title = wrap(f'Where "{plot_text(query)}" looks (weights sum to 1)' if title is None else plot_text(title),
                  TITLE_WIDTH)
     base_layout(fig, title=title, height=340 + 22 * title.count("<br>"))
-    return fig.update_layout(margin_t=60 + 22 * title.count("<br>"))
+    return fig.update_layout(margin_t=60 + 22 * title.count("<br>"), title=TITLE_AT_TOP)
 
 
 def head_mosaic(

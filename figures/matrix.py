@@ -153,7 +153,7 @@ def matrix_heatmap(
     longest = max((len(line) for line in y_title.split("<br>")), default=0)
     height = max(height, margin_top + 40 + TITLE_PX_PER_CHAR * longest)
     base_layout(fig, title=title, height=height)
-    fig.update_layout(margin_t=margin_top, title_y=0.99, title_yanchor="top")
+    fig.update_layout(margin_t=margin_top, title=dict(yref="container", y=1, yanchor="top", pad_t=10))  # grows down
     if masked is not None:
         fig.update_layout(showlegend=True, margin_b=40,
                           legend=dict(orientation="h", x=0, xanchor="left", yref="container", y=0, yanchor="bottom"))
