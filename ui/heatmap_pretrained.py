@@ -45,7 +45,7 @@ def load() -> model.Encoder | str:
         return str(err)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)  # about 10 MB each at 128 word pieces
+@st.cache_data(max_entries=8, show_spinner=False)  # about 10 MB each at 128 word pieces: 80 MB at most
 def encode(text: str) -> model.Encoding:
     """The text run through the encoder; over 128 word pieces it keeps the first 127 and [SEP] (and says so)."""
     encoder = load()
