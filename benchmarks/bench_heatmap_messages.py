@@ -9,16 +9,18 @@ script time of a warm rerun (AppTest.run(), caches filled), and the peak of Pyth
 (tracemalloc, numpy included) during one warm rerun: what a request adds on top of the loaded model.
 Exits 1 if any element reaches 2 MB. The machine is shared: times are noisy, sizes and memory are not.
 
-Measured on the development machine (2 shared cores, heavily loaded), before (issue 15) and after the
-overview was redrawn (one trace per map on category axes, maps pooled to 32 x 32 past 32 tokens, no text
-per cell) and long texts were cut to the model's 128 word pieces:
+Measured on the development machine (2 shared cores, load average 11-17: times are only indicative),
+before (issue 15) and after the overview was redrawn (one trace per map on category axes, maps pooled to
+32 x 32 past 32 tokens, no text per cell) and long texts were cut to the model's 128 word pieces:
 
-    input                          largest element         all elements      warm rerun     peak alloc
-    pretrained, default (15)       0.95 MB -> 0.21 MB      1.01 -> 0.30 MB   0.15 -> 0.45 s   9.8 -> 3.0 MiB
-    pretrained, 62 pieces         13.7  MB -> 0.61 MB     14.1  -> 1.05 MB   5.4  -> 1.1 s  131   -> 10  MiB
-    pretrained, 112 pieces        44.3  MB -> 0.95 MB     45.7  -> 1.72 MB   5.0  -> 0.8 s  423   -> 20  MiB
-    pretrained, 128 pieces        57.5  MB -> 1.23 MB     59.4  -> 2.00 MB  19.1  -> 0.8 s  548   -> 24  MiB
-    random, 64 words x 8 heads     0.28 MB -> 0.57 MB      0.54 -> 1.02 MB   (masked cells now drawn as masked)
+    input                          largest element       all elements       warm rerun       peak alloc
+    pretrained, default (15)       0.95 -> 0.21 MB       1.01 -> 0.30 MB    0.15 -> 0.3 s    9.8 -> 3.0 MiB
+    pretrained, 62 pieces          13.7 -> 0.61 MB       14.1 -> 1.05 MB     5.4 -> 0.5 s    131 -> 10 MiB
+    pretrained, 112 pieces         44.3 -> 0.95 MB       45.7 -> 1.72 MB     5.0 -> 0.6 s    423 -> 20 MiB
+    pretrained, 128 pieces         57.5 -> 1.23 MB       59.4 -> 2.00 MB    19.1 -> 0.3 s    548 -> 25 MiB
+    random, 64 words x 8 heads     0.28 -> 0.57 MB       0.54 -> 1.02 MB     (masked cells now drawn as masked)
+
+The default page now also runs the apple experiment (cached after the first visit) and more text.
 """
 
 from __future__ import annotations
