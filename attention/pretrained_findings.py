@@ -1,8 +1,10 @@
-"""Helpers on a pretrained model's attention maps, numpy only: hide [CLS]/[SEP], average heads, find
-previous-token, next-token and "parking" heads, and the guided findings the Heatmap page walks through.
+"""Helpers on a pretrained model's attention maps, numpy only: hide [CLS]/[SEP], average heads, pool long
+maps, find previous-token, next-token and "parking" heads, compare one word's vectors across sentences, and
+the guided findings the Heatmap page walks through.
 
 Shapes: weights are ``(..., n, n)`` (rows = queries, columns = keys, rows sum to 1), e.g. one head
-``(n, n)``, a layer ``(H, n, n)`` or a whole model ``(L, H, n, n)``; ``tokens`` has n entries.
+``(n, n)``, a layer ``(H, n, n)`` or a whole model ``(L, H, n, n)``; ``tokens`` has n entries. Layers and
+heads are indexed from 0 here, as the encoder stores them; pages show them numbered from 1.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ __all__ = [
     "special_mask",
     "hide_special",
     "head_average",
+    "pool_attention",
+    "offset_weights",
     "offset_scores",
     "previous_token_score",
     "next_token_score",
@@ -29,6 +33,10 @@ __all__ = [
     "Disambiguation",
     "GUIDED_FINDINGS",
     "DISAMBIGUATION",
+    "SenseSet",
+    "SenseSimilarity",
+    "SENSES",
+    "sense_similarity",
 ]
 
 CLS, SEP = "[CLS]", "[SEP]"
@@ -82,6 +90,30 @@ def head_average(attentions: np.ndarray) -> np.ndarray:
     return attentions.mean(axis=-3, dtype=np.float64).astype(attentions.dtype, copy=False)
 
 
+#   pooled[a, b] = mean_{i in group a} Σ_{j in group b} w[i, j]
+def pool_attention(weights: np.ndarray, groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """Shrink ``(..., n, n)`` maps to ``(..., g, g)``, g = min(groups, n), by grouping consecutive tokens.
+
+    A row of the result is the mean over the queries of a group, a column the sum over the keys of a group:
+    cell (a, b) is the weight an average query of group a gives to all the keys of group b, so each row
+    still sums to 1 and a column that takes much weight (a parking [CLS]) stays dark.
+
+    Returns
+    -------
+    pooled : numpy.ndarray, shape (..., g, g), float64
+    edges : numpy.ndarray, shape (g + 1,), int
+        Group a holds tokens ``edges[a]`` to ``edges[a + 1] - 1``; sizes differ by at most one.
+    """
+    weights = _check(weights, None)
+    n = weights.shape[-1]
+    g = max(1, min(int(groups), n))
+    edges = np.arange(g + 1) * n // g  # strictly increasing, since g <= n
+    keys = np.add.reduceat(weights.astype(np.float64), edges[:-1], axis=-1)  # (..., n, g): sum over key groups
+    pooled = np.add.reduceat(keys, edges[:-1], axis=-2)  # (..., g, g): sum over query groups
+    pooled /= np.diff(edges)[:, None]  # ... then the mean
+    return pooled, edges
+
+
 def _rows(n: int, offset: int, tokens: Sequence[str] | None) -> np.ndarray:
     """Query rows i whose key i+offset exists (and, with tokens, where neither is [CLS]/[SEP])."""
     rows = np.arange(max(0, -offset), n - max(0, offset))
@@ -89,6 +121,17 @@ def _rows(n: int, offset: int, tokens: Sequence[str] | None) -> np.ndarray:
         special = special_mask(tokens)
         rows = rows[~special[rows] & ~special[rows + offset]]
     return rows
+
+
+def offset_weights(weights: np.ndarray, offset: int, tokens: Sequence[str] | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """The rows i that count and their weights ``w[..., i, i + offset]``: ``(rows, values (..., len(rows)))``.
+
+    With ``tokens``, only pairs where both tokens are words (not ``[CLS]``/``[SEP]``) count.
+    """
+    weights = _check(weights, tokens)
+    rows = _rows(weights.shape[-1], offset, tokens)
+    return rows, weights[..., rows, rows + offset]
 
 
 #   score = mean_i w[i, i + offset]
@@ -202,7 +245,9 @@ GUIDED_FINDINGS: tuple[Finding, ...] = (
     Finding("cls", "Heads that park on [CLS]", _ANIMAL, ((2, 7), (2, 9), (4, 5)), "cls", 0.8),
 )
 
-# Row of "apple" in layer 0, head 3: 0.55 on "delicious" / 0.46 on "released"; output cosine 0.86
+# Row of "apple" in layer 0, head 3 (layer 1, head 4 as the page numbers them): 0.55 on "delicious" / 0.46 on
+# "released" of the real row (0.66 / 0.52 rescaled over the words); output cosine 0.86, which alone does not
+# separate the senses: see SENSES and sense_similarity for what the final vectors do over several sentences.
 DISAMBIGUATION = Disambiguation(
     sentences=("Apple is delicious.", "Apple released a new product."),
     word="apple",
@@ -212,3 +257,94 @@ DISAMBIGUATION = Disambiguation(
     at_least=0.4,
     output_cosine_below=0.9,
 )
+
+
+@dataclass(frozen=True)
+class SenseSet:
+    """One word used in two senses: ``sentences[s]`` are sentences where ``word`` has sense ``senses[s]``."""
+
+    word: str
+    senses: tuple[str, str]
+    sentences: tuple[tuple[str, ...], tuple[str, ...]]
+
+    @property
+    def labels(self) -> np.ndarray:
+        """``(N,)`` the sense index of each sentence, in the order of :attr:`flat`."""
+        return np.repeat(np.arange(2), [len(group) for group in self.sentences])
+
+    @property
+    def flat(self) -> list[str]:
+        return [s for group in self.sentences for s in group]
+
+
+# Apple as a fruit and as a company: short sentences, "apple" one word piece in each, at different positions.
+SENSES = SenseSet(
+    word="apple",
+    senses=("fruit", "company"),
+    sentences=(
+        ("Apple is delicious.", "I ate an apple for lunch.", "She peeled the apple with a knife.",
+         "The apple was sweet and juicy.", "He picked a ripe apple from the tree."),
+        ("Apple released a new product.", "Apple announced its quarterly earnings.",
+         "He bought shares of Apple yesterday.", "Apple sells phones and computers.", "The new Apple laptop is fast."),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class SenseSimilarity:
+    """Cosines between one word's vectors in N sentences, layer by layer (``L + 1`` = embeddings + layers).
+
+    ``same_*`` summarise the pairs of sentences with the same sense, ``cross_*`` the pairs with different
+    senses; ``*_pair`` name the pair (i, j) behind ``same_min`` and ``cross_max``. ``nearest_same`` counts
+    the sentences whose most similar other sentence (by cosine) has the same sense.
+    """
+
+    cosines: np.ndarray  # (L + 1, N, N)
+    labels: np.ndarray  # (N,) sense index
+    same_mean: np.ndarray  # (L + 1,)
+    cross_mean: np.ndarray
+    same_min: np.ndarray
+    same_max: np.ndarray
+    cross_min: np.ndarray
+    cross_max: np.ndarray
+    same_min_pair: np.ndarray  # (L + 1, 2)
+    cross_max_pair: np.ndarray  # (L + 1, 2)
+    nearest_same: np.ndarray  # (L + 1,) int
+
+
+#   cos[l, a, b] = cos(x_a^l, x_b^l);  same = pairs a < b with label a = label b;  cross = the others
+def sense_similarity(vectors: np.ndarray, labels: np.ndarray) -> SenseSimilarity:
+    """Compare ``vectors`` ``(N, L + 1, d)``, one word's vector after each layer in N sentences, by sense.
+
+    Every sentence needs a same-sense partner and each sense at least one sentence.
+    """
+    vectors = np.asarray(vectors, dtype=np.float64)
+    labels = np.asarray(labels)
+    if vectors.ndim != 3 or labels.shape != vectors.shape[:1]:
+        raise ValueError(f"need vectors (N, L + 1, d) and labels (N,); got {vectors.shape}, {labels.shape}")
+    unit = vectors / np.linalg.norm(vectors, axis=-1, keepdims=True)  # (N, L + 1, d)
+    cos = np.einsum("ald,bld->lab", unit, unit)  # (L + 1, N, N)
+    a, b = np.triu_indices(len(labels), k=1)
+    same = labels[a] == labels[b]
+    if same.all() or not same.any():
+        raise ValueError("need at least two sentences of one sense and one of the other")
+    pairs = cos[:, a, b]  # (L + 1, pairs)
+    same_pairs = np.where(same, pairs, np.inf)
+    cross_pairs = np.where(same, -np.inf, pairs)
+    i_min, i_max = same_pairs.argmin(axis=1), cross_pairs.argmax(axis=1)
+    others = cos.copy()
+    others[:, np.arange(len(labels)), np.arange(len(labels))] = -np.inf  # a sentence is not its own neighbour
+    nearest = others.argmax(axis=2)  # (L + 1, N)
+    return SenseSimilarity(
+        cosines=cos,
+        labels=labels,
+        same_mean=pairs[:, same].mean(axis=1),
+        cross_mean=pairs[:, ~same].mean(axis=1),
+        same_min=same_pairs.min(axis=1),
+        same_max=pairs[:, same].max(axis=1),
+        cross_min=pairs[:, ~same].min(axis=1),
+        cross_max=cross_pairs.max(axis=1),
+        same_min_pair=np.stack([a[i_min], b[i_min]], axis=1),
+        cross_max_pair=np.stack([a[i_max], b[i_max]], axis=1),
+        nearest_same=(labels[nearest] == labels[None, :]).sum(axis=1),
+    )

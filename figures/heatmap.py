@@ -8,11 +8,15 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from .matrix import matrix_heatmap, plot_text
-from .style import DEFAULT_SCALE, PALETTE, base_layout, colorscale
+from .matrix import mask_traces, matrix_heatmap, plot_text, wrap
+from .style import DEFAULT_SCALE, MASK_COLOUR, MASK_LABEL, MASK_MARK, PALETTE, base_layout, colorscale
 
 QUERY_AXIS = "Query: the word that is looking"
 KEY_AXIS = "Key: the word being looked at"
+GRID_TITLE = "Every head side by side (rows: queries, columns: keys)"
+TITLE_WIDTH = 40  # characters per title line: what a phone (390 px) shows
+TITLE_AT_TOP = dict(yref="container", y=1, yanchor="top", pad_t=10)  # a title of several lines grows downwards
+MOSAIC_CELLS = 32  # the overview draws each map with at most 32 x 32 cells: longer texts are pooled
 
 
 def attention_heatmap(
@@ -26,10 +30,12 @@ def attention_heatmap(
     clickable: bool = True,
     key_tokens: Sequence[str] | None = None,
     picked: tuple[int, int] | None = None,
+    masked: np.ndarray | None = None,
 ) -> go.Figure:
     """(T, S) weights, queries on rows and keys on columns; colour range fixed to 0..1 unless auto.
 
-    ``picked`` = (row, col) outlines the cell whose arithmetic the page spells out.
+    ``picked`` = (row, col) outlines the cell whose arithmetic the page spells out. ``masked`` (T, S),
+    True where a query may not attend, draws those cells as masked (see :func:`figures.matrix.matrix_heatmap`).
     """
     fig = matrix_heatmap(
         weights,
@@ -43,6 +49,8 @@ def attention_heatmap(
         zmax=None if auto_range else 1.0,
         show_values=show_values,
         clickable=clickable,
+        masked=masked,
+        title_width=TITLE_WIDTH,
     )
     if picked is not None:
         i, j = picked
@@ -51,16 +59,17 @@ def attention_heatmap(
     return fig
 
 
-def distinct_labels(tokens: Sequence[str]) -> list[str]:
+def distinct_labels(tokens: Sequence[str], *, escaped: bool = False) -> list[str]:
     """Escaped tokens made distinct by invisible zero-width spaces, for categorical axes.
 
     A categorical axis merges equal labels; "the ... the" must stay two rows, and the hover should still
     read just "the" (no index), so the k-th repeat of a word gets k zero-width spaces appended.
+    ``escaped``: the tokens are already escaped for plotly.
     """
     seen: dict[str, int] = {}
     out = []
     for token in tokens:
-        label = plot_text(token)
+        label = token if escaped else plot_text(token)
         out.append(label + "\u200b" * seen.get(label, 0))
         seen[label] = seen.get(label, 0) + 1
     return out
@@ -74,19 +83,28 @@ def head_grid(
     auto_range: bool = False,
     titles: Sequence[str] | None = None,
     columns: int | None = None,
+    title: str = GRID_TITLE,
+    masked: np.ndarray | None = None,
 ) -> go.Figure:
-    """Small multiples: one heatmap per head ``(H, T, T)``, each titled, sharing one colour range.
+    """Small multiples: one heatmap per map ``(H, T, T)``, each titled, sharing one colour range.
 
-    Built as one figure spec (no per-cell hover strings, no ``make_subplots``): 8 heads of 64 words stay fast.
+    Row i of each map is query i (at the top), column j key j. The range is fixed to 0..1 unless
+    ``auto_range``. ``masked`` (T, T), True where a query may not attend, draws those cells as masked in
+    every map. Built as one figure spec (no per-cell hover strings, no ``make_subplots``): 8 heads of 64
+    words stay fast.
     """
     h = weights.shape[0]
+    masked = None if masked is None or not np.any(masked) else np.broadcast_to(np.asarray(masked, bool),
+                                                                                weights.shape[1:])
+    if masked is not None:
+        weights = np.where(masked, np.nan, weights)
     titles = list(titles) if titles is not None else [f"Head {i + 1}" for i in range(h)]
     cols = columns or min(h, 3)
     rows = math.ceil(h / cols)
     gap_x, gap_y = 0.04, 0.1 / rows
     width, height = (1 - gap_x * (cols - 1)) / cols, (1 - gap_y * (rows - 1)) / rows
     labels = distinct_labels(tokens)
-    zmin, zmax = (float(weights.min()), float(weights.max())) if auto_range else (0.0, 1.0)
+    zmin, zmax = (float(np.nanmin(weights)), float(np.nanmax(weights))) if auto_range else (0.0, 1.0)
     show_words = len(tokens) <= 16
     axis = dict(showgrid=False, zeroline=False, ticks="", tickfont_size=8, type="category")
     gap = 1 if len(tokens) <= 32 else 0  # cell borders would hide the colour of 64 x 64 cells
@@ -100,7 +118,12 @@ def head_grid(
             z=weights[i], x=labels, y=labels, xaxis=f"x{n}", yaxis=f"y{n}", zmin=zmin, zmax=zmax,
             colorscale=colorscale(scale), showscale=i == 0, colorbar=dict(thickness=10, len=0.8),
             hovertemplate=f'{plot_text(titles[i])}: "%{{y}}" → "%{{x}}": %{{z:.2f}}<extra></extra>', xgap=gap, ygap=gap,
+            hoverongaps=False,
         ))
+        if masked is not None:
+            hover = f'{plot_text(titles[i])}: "%{{y}}" → "%{{x}}": {MASK_LABEL}'
+            traces += mask_traces(masked, hover, marks=False, xaxis=f"x{n}", yaxis=f"y{n}", x=labels, y=labels,
+                                  legend=i == 0)
         # Word labels on the outer edges only (left column, lowest map of each column): inner labels would
         # run into the neighbouring maps.
         layout[f"xaxis{n}"] = dict(axis, domain=[x0, x0 + width], anchor=f"y{n}", tickangle=-60,
@@ -113,63 +136,101 @@ def head_grid(
     layout[f"xaxis{first_of_last_row}"]["title"] = KEY_AXIS.split(":")[0]
     layout[f"yaxis{first_of_last_row}"]["title"] = QUERY_AXIS.split(":")[0]
     fig = go.Figure(traces, layout=dict(layout, annotations=annotations))
-    return base_layout(fig, title="Every head side by side (rows: queries, columns: keys)",
-                       height=60 + 260 * rows)
+    title = wrap(title, TITLE_WIDTH)
+    base_layout(fig, title=title, height=60 + 260 * rows + (40 if masked is not None else 0))
+    fig.update_layout(margin_t=60 + 22 * title.count("<br>"), title=TITLE_AT_TOP)
+    if masked is not None:
+        fig.update_layout(showlegend=True, margin_b=50,
+                          legend=dict(orientation="h", x=0, xanchor="left", yref="container", y=0, yanchor="bottom"))
+    return fig
 
 
-def row_bars(weights_row: np.ndarray, tokens: Sequence[str], query: str, *, highlight: int | None = None) -> go.Figure:
-    """One query's weights over the keys as bars (they sum to 1); the ``highlight`` key in a second colour."""
+def row_bars(
+    weights_row: np.ndarray,
+    tokens: Sequence[str],
+    query: str,
+    *,
+    highlight: int | None = None,
+    title: str | None = None,
+    masked: np.ndarray | None = None,
+) -> go.Figure:
+    """One query's weights over the keys as bars (they sum to 1); the ``highlight`` key in a second colour.
+
+    ``masked`` (S,), True for keys the query may not attend to: those bars read "masked" instead of a
+    number. ``title`` replaces the default 'Where "query" looks (weights sum to 1)'.
+    """
     labels = [f"{i}: {plot_text(t)}" for i, t in enumerate(tokens)]
-    colours = [PALETTE[1] if i == highlight else PALETTE[0] for i in range(len(tokens))]
+    masked = np.zeros(len(tokens), bool) if masked is None else np.asarray(masked, bool)
+    colours = [MASK_COLOUR if masked[i] else PALETTE[1] if i == highlight else PALETTE[0] for i in range(len(tokens))]
+    numbers = [MASK_MARK if m else f"{w:.2f}" for w, m in zip(weights_row, masked)]
     fig = go.Figure(
         go.Bar(
             x=labels,
-            y=weights_row,
+            y=np.where(masked, 0.0, weights_row),
             marker_color=colours,
-            text=[f"{w:.2f}" for w in weights_row] if len(tokens) <= 24 else None,
+            text=numbers if len(tokens) <= 24 else None,
             textposition="outside",
-            hovertemplate=f'"{plot_text(query)}" → %{{x}}: %{{y:.3f}}<extra></extra>',
+            customdata=[MASK_LABEL if m else f"{w:.3f}" for w, m in zip(weights_row, masked)],
+            hovertemplate=f'"{plot_text(query)}" → %{{x}}: %{{customdata}}<extra></extra>',
         ),
         layout=dict(
             yaxis=dict(title="attention weight", range=[0, max(1.0, float(np.max(weights_row)) * 1.15)]),
             xaxis=dict(title=KEY_AXIS, tickangle=-45 if len(tokens) > 8 else 0),
         ),
     )
-    return base_layout(fig, title=f'Where "{plot_text(query)}" looks (weights sum to 1)', height=340)
+    title = wrap(f'Where "{plot_text(query)}" looks (weights sum to 1)' if title is None else plot_text(title),
+                 TITLE_WIDTH)
+    base_layout(fig, title=title, height=340 + 22 * title.count("<br>"))
+    return fig.update_layout(margin_t=60 + 22 * title.count("<br>"), title=TITLE_AT_TOP)
 
 
-def head_mosaic(weights: np.ndarray, tokens: Sequence[str], *, scale: str = DEFAULT_SCALE) -> go.Figure:
-    """All heads of a model ``(L, H, n, n)`` as one tiled heatmap: a row of maps per layer.
+def head_mosaic(
+    weights: np.ndarray, tokens: Sequence[str], *, scale: str = DEFAULT_SCALE, pooled_from: int | None = None
+) -> go.Figure:
+    """All heads of a model ``(L, H, m, m)`` tiled: a row of maps per layer, one shared range 0..1.
 
-    One trace instead of L·H subplots keeps it fast; an invisible marker at the centre of each map carries
-    ``customdata`` = [layer, head], so a click can open that head.
+    Row i of each map is query i (top), column j key j; layers and heads are numbered from 1. Each map is
+    its own trace on two shared category axes whose categories are the words of every map (made distinct,
+    with a blank one between maps): the hover names the head and both words without sending any per-cell
+    text. An invisible marker at the centre of each map carries ``customdata`` = [layer, head] (0-based, as
+    the encoder indexes them), so a click can open that head. ``pooled_from`` = n says the maps are
+    :func:`attention.pretrained_findings.pool_attention` of n tokens, and ``tokens`` then name the groups.
     """
     n_layers, n_heads, n, _ = weights.shape
-    step = n + 1  # one blank (NaN) row/column between maps
-    z = np.full((n_layers * step - 1, n_heads * step - 1), np.nan)
-    text = np.full(z.shape, "", dtype=object)
-    labels = [plot_text(t) for t in tokens]
-    for layer in range(n_layers):
-        for head in range(n_heads):
-            r0, c0 = layer * step, head * step
-            z[r0:r0 + n, c0:c0 + n] = weights[layer, head]
-            for i in range(n):
-                for j in range(n):
-                    text[r0 + i, c0 + j] = f'L{layer} H{head}: "{labels[i]}" → "{labels[j]}": {weights[layer, head, i, j]:.2f}'
-    fig = go.Figure(go.Heatmap(z=z, zmin=0, zmax=1, colorscale=colorscale(scale), text=text,
-                               hovertemplate="%{text}<extra></extra>", hoverongaps=False,
-                               colorbar=dict(thickness=10, len=0.8)))
+    words = [plot_text(t) for t in tokens]
+
+    def axis(blocks: int) -> list[str]:  # the words of every map in a row (or column), a blank between maps
+        return distinct_labels(sum(([*words, ""] for _ in range(blocks)), [])[:-1], escaped=True)
+
+    x, y = axis(n_heads), axis(n_layers)
+    step = n + 1
+    what = "pooled weight" if pooled_from else "weight"
+    traces = [
+        go.Heatmap(
+            z=weights[layer, head].astype(np.float32), x=x[head * step:head * step + n],
+            y=y[layer * step:layer * step + n], zmin=0, zmax=1, colorscale=colorscale(scale),
+            showscale=layer == head == 0, colorbar=dict(thickness=10, len=0.8), xgap=0, ygap=0,
+            hovertemplate=f'Layer {layer + 1}, head {head + 1}: "%{{y}}" → "%{{x}}": {what} %{{z:.2f}}<extra></extra>',
+            name=f"Layer {layer + 1}, head {head + 1}",
+        )
+        for layer in range(n_layers) for head in range(n_heads)
+    ]
+    centre = n // 2
     centres = [(layer, head) for layer in range(n_layers) for head in range(n_heads)]
-    fig.add_trace(go.Scatter(
-        x=[h * step + (n - 1) / 2 for _, h in centres], y=[lay * step + (n - 1) / 2 for lay, _ in centres],
+    traces.append(go.Scatter(
+        x=[x[h * step + centre] for _, h in centres], y=[y[lay * step + centre] for lay, _ in centres],
         mode="markers", marker=dict(size=max(8, min(40, 3 * n)), opacity=0), customdata=centres,
-        text=[f"layer {lay}, head {h}: click to open" for lay, h in centres], hovertemplate="%{text}<extra></extra>",
-        showlegend=False, name="heads"))
-    fig.update_xaxes(tickvals=[h * step + (n - 1) / 2 for h in range(n_heads)],
-                     ticktext=[f"H{h}" for h in range(n_heads)], side="top", showgrid=False, zeroline=False,
-                     title="head", range=[-0.5, z.shape[1] - 0.5])
-    fig.update_yaxes(tickvals=[lay * step + (n - 1) / 2 for lay in range(n_layers)],
-                     ticktext=[f"L{lay}" for lay in range(n_layers)], showgrid=False, zeroline=False, title="layer",
-                     range=[z.shape[0] - 0.5, -0.5], scaleanchor="x", constrain="domain")
-    return base_layout(fig, title="Every head of every layer (rows: queries, columns: keys in each map)",
-                       height=int(150 + 850 * z.shape[0] / z.shape[1]))
+        text=[f"Layer {lay + 1}, head {h + 1}: click to open" for lay, h in centres],
+        hovertemplate="%{text}<extra></extra>", showlegend=False, name="heads"))
+    fig = go.Figure(traces)
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=x, side="top", showgrid=False,
+                     zeroline=False, title="head", tickvals=[x[h * step + centre] for h in range(n_heads)],
+                     ticktext=[f"H{h + 1}" for h in range(n_heads)])
+    fig.update_yaxes(type="category", categoryorder="array", categoryarray=y, autorange="reversed", showgrid=False,
+                     zeroline=False, title="layer", tickvals=[y[lay * step + centre] for lay in range(n_layers)],
+                     ticktext=[f"L{lay + 1}" for lay in range(n_layers)], scaleanchor="x", constrain="domain")
+    title = "Every head of every layer (rows: queries, columns: keys in each map)"
+    if pooled_from:
+        title += f"<br><sup>{pooled_from} tokens pooled into {n} groups per map: a cell is the weight an average " \
+                 "query of its row group gives to all keys of its column group</sup>"
+    return base_layout(fig, title=title, height=int(150 + 850 * len(y) / len(x)))

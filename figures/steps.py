@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from .matrix import matrix_heatmap, plot_text
+from .matrix import matrix_heatmap
 from .style import DEFAULT_SCALE, DIVERGING, PALETTE
 
 
@@ -44,35 +44,31 @@ def shared_limit(*matrices: np.ndarray) -> float:
 
 
 def scores_figure(scores: np.ndarray, labels: Sequence[str], title: str, *, zlim: float | None = None) -> go.Figure:
-    """Query-by-key scores; masked entries (-inf) are blank cells whose hover says so.
+    """Query-by-key scores; masked entries (-inf) are drawn as masked cells whose hover says so.
 
     ``zlim``: colour range ±zlim (pass :func:`shared_limit` of several score matrices so that equal
     colours mean equal numbers across them); default: fitted to this matrix, centred on 0.
     """
     scores = np.asarray(scores, dtype=float)
-    masked = ~np.isfinite(scores)
-    fig = matrix_heatmap(
-        np.where(masked, np.nan, scores), labels, labels, title=f"{title}   {shape_text(scores)}",
+    return matrix_heatmap(
+        scores, labels, labels, title=f"{title}   {shape_text(scores)}",
         scale=DIVERGING, x_title="key (attended to)", y_title="query (attending)",
         zmin=None if zlim is None else -zlim, zmax=zlim,
-        square=False, height=_height(len(labels)),
+        square=False, height=_height(len(labels)), masked=~np.isfinite(scores),
+        mask_label="masked: score −∞, may not attend",
     )
-    if masked.any():
-        hover = np.array(fig.data[0].text, dtype=object)
-        for i, j in np.argwhere(masked):
-            hover[i, j] = f'"{plot_text(labels[i])}" → "{plot_text(labels[j])}": masked (−∞, may not attend)'
-        fig.data[0].text = hover
-    return fig
 
 
 def weights_figure(
-    weights: np.ndarray, labels: Sequence[str], *, picked: tuple[int, int] | None = None, title: str
+    weights: np.ndarray, labels: Sequence[str], *, picked: tuple[int, int] | None = None, title: str,
+    masked: np.ndarray | None = None,
 ) -> go.Figure:
-    """Attention weights on a fixed 0..1 scale, clickable, with the picked (query, key) cell outlined."""
+    """Attention weights on a fixed 0..1 scale, clickable, with the picked (query, key) cell outlined;
+    ``masked`` (True = may not attend) cells drawn as masked, not as a weight of 0."""
     fig = matrix_heatmap(
         weights, labels, labels, title=f"{title}   {shape_text(weights)}", scale=DEFAULT_SCALE, zmin=0, zmax=1,
         x_title="key (attended to)", y_title="query (attending)", clickable=True, square=False,
-        height=_height(len(labels)),
+        height=_height(len(labels)), masked=masked,
     )
     if picked is not None:
         i, j = picked

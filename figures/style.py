@@ -24,6 +24,12 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 
 DIVERGING = "diverging"  # for signed matrices (Q, K, V, scores): blue < 0 < red, centred on 0
 
+# Masked cells (a query that may not attend to a key): a neutral grey that no scale above uses for a
+# value, with a cross in the cell and "masked" in the hover and legend, so they never pass for a tiny weight.
+MASK_COLOUR = "#d0d0d0"
+MASK_MARK = "✕"
+MASK_LABEL = "masked: may not attend (weight 0)"
+
 
 def colorscale(name: str) -> list:
     """The plotly colour scale for one of :data:`SCALES` or :data:`DIVERGING` (unknown: the default)."""

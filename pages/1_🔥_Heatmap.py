@@ -5,8 +5,9 @@ import streamlit as st
 from figures.style import SCALE_LABELS, SCALES
 from ui import heatmap_pretrained, heatmap_random
 from ui.exercises import exercise_params, render_exercises
-from ui.heatmap_common import TEXT_MAX_CHARS, normalise_positions
+from ui.heatmap_common import TEXT_MAX_CHARS
 from ui.layout import setup_page
+from ui.pickers import normalise_positions
 from ui.state import BoolParam, ChoiceParam, PageState, TextParam
 
 setup_page("Heatmap", "🔥")
@@ -36,12 +37,20 @@ state = PageState(
 )
 state.restore()
 normalise_positions(state)
+heatmap_pretrained.follow_tour(state)  # a link may open a tour stop: before the widgets
+heatmap_random.follow_sentence(state)  # a new sentence uses all its words
 
 
 def use_preset() -> None:
     choice = st.session_state.get("heatmap.preset")
     if choice in PRESETS:
         state.set("text", choice)
+
+
+# The example box names an example only while the sentence is that example, so picking it again loads it.
+shown_preset = state["text"] if state["text"] in PRESETS else None
+if st.session_state.get("heatmap.preset", "unset") != shown_preset:
+    st.session_state["heatmap.preset"] = shown_preset
 
 
 st.title("🔥 Attention heatmap")

@@ -8,7 +8,6 @@ import attention as A
 from attention.presets import PRESETS, preset_embeddings, rounded_projections
 from figures.steps import scores_figure, shared_limit, signed_matrix, weights_figure
 from ui.arithmetic import (
-    arithmetic_rows,
     contribution_rows,
     dot_product_latex,
     score_latex,
@@ -17,9 +16,10 @@ from ui.arithmetic import (
     weighted_sum_latex,
 )
 from ui.exercises import exercise_params, render_exercises
-from ui.heatmap_common import clickable_chart, normalise_positions
+from ui.heatmap_common import clickable_chart, row_table
 from ui.layout import page_links, setup_page
 from ui.matrix_param import CellEditsParam, with_cells
+from ui.pickers import normalise_positions, word_picker
 from ui.state import BoolParam, ChoiceParam, IntParam, PageState
 from ui.steps_code import SHOWN, reproduce_snippet, source_of
 from ui.steps_editor import LETTERS, LIMIT, edited_cells, edits_for, matrix_editor
@@ -150,7 +150,7 @@ with s2:
     st.latex((r"S / \sqrt{d_k}" if state["scaled"] else r"S \quad(\text{not scaled})")
              + (r"\;+\;\text{mask } (-\infty)" if state["causal"] else ""))
     st.plotly_chart(scores_figure(scores, labels, "Scores" + (" QKᵀ/√d_k" if state["scaled"] else " (unscaled)")
-                                  + (", masked cells blank" if state["causal"] else ""), zlim=zlim),
+                                  + (", masked cells ✕" if state["causal"] else ""), zlim=zlim),
                     width="stretch", key="steps_scores")
 st.caption(f"Both score maps share one colour range (±{zlim:.2f}), so equal colours mean equal numbers"
            + (": dividing by √d_k makes the right one paler." if state["scaled"] and d_k > 1 else "."))
@@ -173,7 +173,7 @@ s3, s4 = st.columns(2)
 with s3:
     st.latex(r"W = \operatorname{softmax}_{\text{row}}(S" + (r"/\sqrt{d_k}" if state["scaled"] else "") + ")")
     clickable_chart(weights_figure(weights, labels, picked=(state["row"], state["col"]),
-                                   title="Attention weights · click a cell"),
+                                   title="Attention weights · click a cell", masked=None if mask is None else ~mask),
                     "steps_weights", pick_cell)
     st.caption("Each row adds up to 1: how word *i* shares out its attention. The outlined cell is the one "
                "spelled out in Step 4.")
@@ -188,9 +188,8 @@ with s4:
 st.header("Step 4 · Zoom into one number")
 st.markdown("Pick a query word and a key word, or click a cell of the attention weights above.")
 z1, z2 = st.columns(2)
-z1.selectbox("Query word (row)", list(range(t)), format_func=lambda i: labels[i], key=state.key("row"))
-z2.selectbox("Key word (column)", list(range(t)), format_func=lambda i: labels[i], key=state.key("col"))
-i, j = state["row"], state["col"]
+i = word_picker(z1, "Query word (row)", labels, state, "row")
+j = word_picker(z2, "Key word (column)", labels, state, "col")
 ra = A.row_arithmetic(q[i], k, v, None if mask is None else mask[i], scale=scale)
 st.markdown(f"**The weight of {labels[i]} → {labels[j]} is {ra.weights[j]:.4f}.** It takes three moves.")
 st.markdown("1 · The dot product of the query vector with the key vector, term by term:")
@@ -206,11 +205,7 @@ st.latex(weighted_sum_latex(ra, words, words[i], per_line=4))
 tl, tr = st.columns(2)
 with tl:
     st.markdown(f"**The whole row of {labels[i]}**: every key's numbers")
-    score_col = "score (scaled)" if state["scaled"] else "score (not scaled)"
-    st.dataframe(pd.DataFrame(arithmetic_rows(ra, words)).rename(columns={"score (scaled)": score_col}),
-                 hide_index=True, width="stretch",
-                 column_config={c: st.column_config.NumberColumn(format="%.4f")
-                                for c in ("q·k", score_col, "exp(score − max)", "weight")})
+    row_table(ra, words)
     st.caption(summary_sentence(ra))
 with tr:
     st.markdown("**Each key's share of the output**: weight × its row of V")

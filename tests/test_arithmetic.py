@@ -13,7 +13,9 @@ from ui.arithmetic import (
     contribution_rows,
     dot_product_latex,
     latex_text,
+    minus,
     num,
+    score_header,
     score_latex,
     softmax_latex,
     summary_sentence,
@@ -50,6 +52,16 @@ def test_dot_product_term_by_term_with_the_real_numbers():
         long, 0, "a", "b", max_terms=4)
 
 
+def test_every_term_of_a_long_dot_product_is_written_on_wrapped_lines():
+    q, k = np.arange(32.0) / 10, np.ones((3, 32))
+    ra = A.row_arithmetic(q, k)
+    tex = dot_product_latex(ra, 2, "a", "b", per_line=4)
+    assert tex.count(")(") == 32 and r"\dots" not in tex  # all 32 terms, none elided
+    assert tex.count(r"\\") == 8  # 8 lines of 4 terms, then the result
+    for a in q:
+        assert f"({num(a)})(1.000)" in tex
+
+
 def test_score_and_softmax_lines():
     ra = A.row_arithmetic(Q[0], Q, V, temperature=2.0)
     assert rf"\times {num(1 / math.sqrt(2))}" in score_latex(ra, 1) and r"\div 2.00" in score_latex(ra, 1)
@@ -57,15 +69,46 @@ def test_score_and_softmax_lines():
     unscaled = A.row_arithmetic(Q[0], Q, V, scale=1.0)
     assert "no scaling" in score_latex(unscaled, 1) and num(unscaled.dots[1]) in score_latex(unscaled, 1)
     masked = A.row_arithmetic(Q[0], Q, V, np.array([True, False, True]))
-    assert "masked" in score_latex(masked, 1) and softmax_latex(masked, 1) == r"\text{weight} = 0"
+    assert "masked" in score_latex(masked, 1) and softmax_latex(masked, 1).startswith(r"\text{weight} = 0")
+
+
+def test_subtracting_a_negative_maximum_is_written_with_parentheses():
+    assert minus(-1.494, -0.574) == "-1.494 - (-0.574)" and minus(2.0, 0.5) == "2.000 - 0.500"
+    ra = A.row_arithmetic(np.array([1.0, 0.0]), np.array([[-2.0, 0.0], [-1.0, 0.0]]))  # every score negative
+    assert ra.row_max < 0
+    tex = softmax_latex(ra, 0)
+    assert "- -" not in tex and f"({num(ra.row_max)})" in tex
+    assert f"e^{{{num(ra.scores[0])} - ({num(ra.row_max)})}}" in tex and f"s_j - ({num(ra.row_max)})" in tex
+
+
+@pytest.mark.parametrize("scale, temperature", [(None, 1.0), (None, 0.5), (1.0, 1.0), (1.0, 2.5), (0.3, 3.0)])
+def test_the_score_column_is_q_dot_k_times_scale_over_temperature_for_every_key(scale, temperature):
+    rng = np.random.default_rng(4)
+    q, k = rng.standard_normal(5), rng.standard_normal((6, 5))
+    mask = np.array([True, True, False, True, True, False])
+    ra = A.row_arithmetic(q, k, None, mask, scale=scale, temperature=temperature)
+    rows = arithmetic_rows(ra, list("abcdef"))
+    header = score_header(ra)
+    used = 1 / np.sqrt(5) if scale is None else scale
+    for j, row in enumerate(rows):
+        assert row["q·k"] == pytest.approx(float(q @ k[j]), rel=1e-12)
+        if mask[j]:
+            assert row[header] == pytest.approx(float(q @ k[j]) * used / temperature, rel=1e-12)
+        else:
+            assert row[header] is None and row["key"].endswith("(masked)") and row["weight"] == 0
+    # the header says what was done to q·k, and never "scaled" when nothing was
+    expected = {(None, 1.0): "score = q·k ÷ √d_k", (None, 0.5): "score = q·k ÷ √d_k ÷ temperature",
+                (1.0, 1.0): "score = q·k", (1.0, 2.5): "score = q·k ÷ temperature",
+                (0.3, 3.0): "score = q·k × 0.3 ÷ temperature"}
+    assert header == expected[(scale, temperature)]
 
 
 def test_per_key_table_matches_the_attention_row():
     ra = A.row_arithmetic(Q[1], Q, V, np.array([True, True, False]))
     rows = arithmetic_rows(ra, ["a", "b", "c"])
-    assert [r["key"] for r in rows] == ["0: a", "1: b", "2: c"]
+    assert [r["key"] for r in rows] == ["0: a", "1: b", "2: c (masked)"]
     assert rows[1]["q·k"] == pytest.approx(0.25 + 1.0)
-    assert rows[2]["score (scaled)"] == -math.inf and rows[2]["weight"] == 0
+    assert rows[2][score_header(ra)] is None and rows[2]["weight"] == 0  # masked: no number, never -Infinity
     assert sum(r["weight"] for r in rows) == pytest.approx(1)
     _, w = A.scaled_dot_product_attention(Q, Q, V, A.causal_mask(3)[[1]].repeat(3, 0))
     np.testing.assert_allclose([r["weight"] for r in rows], w[1], atol=1e-12)

@@ -122,7 +122,7 @@ def test_causal_mask_zoom_and_url_clamping():
     assert at.slider(key="steps.words").value == 8 and at.slider(key="steps.d_model").value == 2
     assert at.number_input(key="steps.seed").value == 999_999 and at.selectbox(key="steps.preset").value == "sentence"
     w = chart_z(at, "Attention weights")
-    assert np.all(np.triu(w, 1) == 0) and w[0, 0] == 1
+    assert np.all(np.isnan(w[np.triu_indices(8, 1)])) and w[0, 0] == 1  # masked cells drawn as masked
     assert np.isnan(chart_z(at, "Scores")[0, 1])
     assert at.selectbox(key="steps.row").value == 7 and at.selectbox(key="steps.col").value == 1
 
@@ -257,8 +257,8 @@ def test_columns_are_labelled_by_what_they_hold():
     assert "weight × v[1]" in share.columns
     at.toggle(key="steps.scaled").set_value(False).run()
     table = next(df.value for df in at.dataframe if "q·k" in df.value.columns)
-    assert "score (not scaled)" in table.columns and "score (scaled)" not in table.columns
-    np.testing.assert_allclose(table["score (not scaled)"], table["q·k"])
+    assert "score = q·k" in table.columns and not any("√d_k" in c for c in table.columns)
+    np.testing.assert_allclose(table["score = q·k"], table["q·k"])
     assert any("No scaling" in m.value for m in at.markdown)
 
 

@@ -79,13 +79,43 @@ def test_generate_draws_new_weights_and_the_seed_reproduces_them():
     np.testing.assert_array_equal(heatmap_z(at), first)
 
 
-def test_causal_mask_zeroes_the_upper_triangle():
+def masked_layer(at: AppTest) -> np.ndarray:
+    """Where the main chart draws a masked cell (its grey layer), as a bool array."""
+    layer = next(t for t in main_chart(at)["data"] if t.get("name") == "masked")
+    return ~np.isnan(plotly_array(layer["z"]).astype(float))
+
+
+def test_causal_mask_draws_the_upper_triangle_as_masked():
     at = run()
     at.toggle(key="heatmap.causal").set_value(True).run()
     z = heatmap_z(at)
-    assert np.all(np.triu(z, 1) == 0) and z[0, 0] == pytest.approx(1)
-    np.testing.assert_allclose(z.sum(axis=1), 1, atol=1e-5)
+    upper = np.triu(np.ones_like(z, bool), 1)
+    assert np.isnan(z[upper]).all() and z[0, 0] == pytest.approx(1)  # masked: no colour, no "0.00"
+    np.testing.assert_array_equal(masked_layer(at), upper)  # drawn as masked instead
+    np.testing.assert_allclose(np.nansum(z, axis=1), 1, atol=1e-5)
     assert url(at)["causal"] == "1"
+
+
+def test_causal_detail_panel_matches_the_heatmap_row_off_the_diagonal():
+    at = run({"causal": "1", "temp": "0.7", "row": "6", "col": "2"})
+    z = np.nan_to_num(heatmap_z(at))  # masked cells carry weight 0
+    bars = next(s for s in chart_specs(at) if s["layout"]["title"]["text"].startswith("Where"))
+    np.testing.assert_allclose(plotly_array(bars["data"][0]["y"]).astype(float), z[6], atol=1e-6)
+    table = at.dataframe[0].value
+    np.testing.assert_allclose(table["weight"].to_numpy(), z[6], atol=1e-6)
+    masked = table["key"].str.endswith("(masked)")
+    assert masked.sum() == 5  # keys 7..11 come after "the"
+    assert (table[masked]["score = q·k ÷ √d_k ÷ temperature"] == "—").all()  # a dash, never "-Infinity"
+    assert f"is {z[6, 2]:.4f}" in " ".join(m.value for m in at.markdown)
+
+
+def test_the_page_score_column_is_q_dot_k_times_scale_over_temperature():
+    at = run({"temp": "0.5", "d_k": "4", "row": "3"})
+    table = at.dataframe[0].value
+    header = "score = q·k ÷ √d_k ÷ temperature"
+    np.testing.assert_allclose(table[header].to_numpy(), table["q·k"].to_numpy() / np.sqrt(4) / 0.5, rtol=1e-5)
+    at.slider(key="heatmap.temp").set_value(1.0).run()
+    assert "score = q·k ÷ √d_k" in at.dataframe[0].value.columns
 
 
 def test_sequence_length_dimensions_and_temperature():
@@ -118,6 +148,31 @@ def test_heads_show_a_grid_their_average_and_any_one_head():
     np.testing.assert_allclose(heatmap_z(at), weights[2], atol=1e-6)
     assert "head 3" in main_chart(at)["layout"]["title"]["text"]
     assert url(at)["head"] == "3" and url(at)["heads"] == "4"
+    assert "of head 3" in " ".join(m.value for m in at.markdown)  # the arithmetic is head 3's
+
+
+def test_the_average_view_explains_the_average_not_one_head():
+    at = run({"heads": "3", "row": "4", "col": "1"})
+    tokens = A.tokenize(DEFAULT_TEXT)[:12]
+    weights = expected_weights(tokens, heads=3)
+    z = heatmap_z(at)
+    np.testing.assert_allclose(z, weights.mean(axis=0), atol=1e-6)
+    shape = main_chart(at)["layout"]["shapes"][0]
+    assert (shape["x0"], shape["y0"]) == (0.5, 3.5)  # the outlined cell is (4, 1) of the average
+    per_head = at.dataframe[0].value
+    assert list(per_head["head"]) == ["Head 1", "Head 2", "Head 3"]
+    np.testing.assert_allclose(per_head["weight in this head"].to_numpy(), weights[:, 4, 1], atol=1e-6)
+    text = " ".join(m.value for m in at.markdown)
+    assert f"is {z[4, 1]:.4f}" in text and "mean of the weights the heads give this cell" in text
+    assert r"\tfrac{1}{3}" in at.latex[0].value and f"{weights[:, 4, 1].mean():.4f}" in at.latex[0].value
+    bars = next(s for s in chart_specs(at) if s["layout"]["title"]["text"].startswith("Where"))
+    np.testing.assert_allclose(plotly_array(bars["data"][0]["y"]).astype(float), z[4], atol=1e-6)
+    assert any("concatenated" in c.value and "W_O" in c.value for c in at.caption)  # not what a transformer does
+
+
+def test_temperature_is_said_to_be_no_part_of_standard_attention():
+    at = run()
+    assert any("not part of a standard transformer" in c.value and "√d_k" in c.value for c in at.caption)
 
 
 def test_picking_a_cell_opens_its_row_and_arithmetic():
@@ -157,7 +212,7 @@ def test_a_url_with_every_parameter_restores_the_view():
     assert {k: url(at)[k] for k in query} == query
     tokens = A.tokenize(query["text"])[:5]
     expected = expected_weights(tokens, seed=7, d_model=8, d_k=4, heads=2, causal=True, temp=0.5)[1]
-    np.testing.assert_allclose(heatmap_z(at), expected, atol=1e-6)
+    np.testing.assert_allclose(np.nan_to_num(heatmap_z(at)), expected, atol=1e-6)  # masked cells: weight 0
 
 
 def test_bad_urls_are_clamped_or_replaced_by_defaults():
@@ -178,7 +233,8 @@ def test_bad_urls_are_clamped_or_replaced_by_defaults():
     [
         ("", "empty", None),
         ("   \n\t ", "empty", None),
-        ("word " * 500, "The text has 500 tokens; the limit is 64", (64, 64)),
+        ("word " * 500, "The text has 500 words; a heatmap holds at most 64, so it uses the first 64: the last 436",
+         (64, 64)),
         ("x " * 50_000, "holds at most 3,000 characters", (64, 64)),  # the box keeps 3,000 of 100 kB
         ("Hello", "Only one word", (1, 1)),
     ],
@@ -223,6 +279,7 @@ def test_100_kb_of_text_is_refused_before_it_is_tokenized(monkeypatch):
     assert len(heatmap_random.sentence_tokens("y " * 1500, canvas)) == 64
     assert [k for k, _ in canvas.messages] == ["caption", "info"]
     assert "holds at most 3,000 characters" in canvas.messages[0][1] and "first 64" in canvas.messages[1][1]
+    assert "the last 1436 (“y y y y y y …”) are left out" in canvas.messages[1][1]
 
 
 def test_emoji_cjk_and_html_are_tokens_shown_as_text():
@@ -250,7 +307,41 @@ def test_a_preset_replaces_the_sentence():
     assert at.text_input(key="heatmap.text").value == "Apple is delicious."
     assert main_chart(at)["layout"]["yaxis"]["ticktext"] == ["Apple", "is", "delicious", "."]
     assert url(at)["text"] == "Apple is delicious."
-    assert "all of them are used" in messages(at)
+    assert at.slider(key="heatmap.n").value == 4  # every word of the example
+
+
+def test_an_example_can_be_picked_again_after_typing():
+    at = run()
+    assert at.selectbox(key="heatmap.preset").value == DEFAULT_TEXT  # the default sentence is an example
+    at.selectbox(key="heatmap.preset").select("Apple is delicious.").run()
+    at.text_input(key="heatmap.text").set_value("My own sentence here").run()
+    assert at.selectbox(key="heatmap.preset").value is None  # the box no longer claims the example
+    at.selectbox(key="heatmap.preset").select("Apple is delicious.").run()  # the same example again
+    assert at.text_input(key="heatmap.text").value == "Apple is delicious."
+    assert main_chart(at)["layout"]["yaxis"]["ticktext"] == ["Apple", "is", "delicious", "."]
+    assert at.selectbox(key="heatmap.preset").value == "Apple is delicious."
+
+
+def test_words_used_follows_the_sentence_and_says_what_is_left_out():
+    at = run()
+    sentence = "Dogs chase cats in the big green park every day while birds sing loudly"  # 14 words
+    at.text_input(key="heatmap.text").set_value(sentence).run()
+    assert at.slider(key="heatmap.n").value == 14 and heatmap_z(at).shape == (14, 14)
+    assert "left out" not in messages(at)
+    at.slider(key="heatmap.n").set_value(10).run()
+    assert heatmap_z(at).shape == (10, 10)
+    assert "Using the first 10 of 14 words: the last 4 (“while birds sing loudly”) are left out" in messages(at)
+    at.text_input(key="heatmap.text").set_value("word " * 70).run()
+    assert at.slider(key="heatmap.n").value == 64 and heatmap_z(at).shape == (64, 64)
+    assert "the last 6 (“word word word word word word”) are left out" in messages(at)
+
+
+def test_a_link_keeps_its_word_count_and_a_link_without_one_uses_every_word():
+    sentence = "Dogs chase cats in the big green park every day while birds sing loudly"
+    at = run({"text": sentence, "n": "5"})
+    assert at.slider(key="heatmap.n").value == 5 and "Using the first 5 of 14 words" in messages(at)
+    at = run({"text": sentence})
+    assert at.slider(key="heatmap.n").value == 14 and heatmap_z(at).shape == (14, 14)
 
 
 def test_the_mode_control_offers_the_pretrained_model():

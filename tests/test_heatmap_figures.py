@@ -14,7 +14,7 @@ from figures.heatmap import (
     head_mosaic,
     row_bars,
 )
-from figures.style import PALETTE, colorscale
+from figures.style import MASK_COLOUR, MASK_MARK, PALETTE, colorscale
 from ui.heatmap_common import position, unique_labels, weights_csv
 
 W = np.array([[0.69, 0.31], [0.5, 0.5]])
@@ -32,7 +32,7 @@ def test_heatmap_axes_labels_range_and_hover():
     heat = fig.data[0]
     assert heat.type == "heatmap" and (heat.zmin, heat.zmax) == (0.0, 1.0)
     assert list(fig.layout.yaxis.ticktext) == ["it", "animal"] == list(fig.layout.xaxis.ticktext)
-    assert fig.layout.yaxis.title.text == QUERY_AXIS and fig.layout.xaxis.title.text == KEY_AXIS
+    assert fig.layout.yaxis.title.text == QUERY_AXIS.replace(": ", ":<br>") and fig.layout.xaxis.title.text == KEY_AXIS
     assert fig.layout.title.text == "Head 1"
     assert heat.text[0][1] == '"it" → "animal": 0.31'
     assert heat.texttemplate  # values in cells by default for small maps
@@ -134,12 +134,87 @@ def test_row_bars_show_one_row_with_the_picked_key_highlighted():
 def test_head_mosaic_places_every_head_and_carries_its_address():
     weights = np.random.default_rng(1).dirichlet(np.ones(3), size=(2, 4, 3))  # (L=2, H=4, n, n)
     fig = head_mosaic(weights, ["[CLS]", "hi", "[SEP]"])
-    z = np.asarray(fig.data[0].z, dtype=float)
-    assert z.shape == (2 * 4 - 1, 4 * 4 - 1)
-    np.testing.assert_allclose(z[4:7, 8:11], weights[1, 2])  # layer 1, head 2
-    assert np.isnan(z[3]).all()  # a blank row between layers
-    assert [list(c) for c in fig.data[1].customdata][6] == [1, 2]
-    assert list(fig.layout.xaxis.ticktext) == ["H0", "H1", "H2", "H3"]
+    maps = [t for t in fig.data if t.type == "heatmap"]
+    assert len(maps) == 8
+    np.testing.assert_allclose(np.asarray(maps[1 * 4 + 2].z, dtype=float), weights[1, 2], rtol=1e-6)  # layer 1, head 2
+    markers = fig.data[-1]
+    assert [list(c) for c in markers.customdata][6] == [1, 2]  # the click address stays 0-based
+    # shown to students numbered from 1, like every other title, caption and file name of the page
+    assert list(fig.layout.xaxis.ticktext) == ["H1", "H2", "H3", "H4"]
+    assert list(fig.layout.yaxis.ticktext) == ["L1", "L2"]
+    assert markers.text[6] == "Layer 2, head 3: click to open"
+    assert maps[6].hovertemplate.startswith('Layer 2, head 3: "%{y}" → "%{x}": weight %{z:.2f}')
+    # the marker sits on its own map: its categories are that map's
+    assert markers.x[6] in maps[6].x and markers.y[6] in maps[6].y
+
+
+def test_head_mosaic_orientation_and_fixed_range():
+    # Each map is asymmetric: query i puts 0.3 on key (i + 1) mod n, a shifted diagonal that a transposed or
+    # flipped map would show elsewhere.
+    n = 4
+    weights = np.zeros((2, 3, n, n))
+    weights[:] = np.roll(np.eye(n), 1, axis=1) * 0.3 + 0.7 / n * np.eye(n)  # max 0.475: auto would stretch it
+    weights[1, 2] = np.eye(n)
+    fig = head_mosaic(weights, list("abcd"))
+    maps = [t for t in fig.data if t.type == "heatmap"]
+    for k, heat in enumerate(maps):
+        layer, head = divmod(k, 3)
+        assert (heat.zmin, heat.zmax) == (0, 1)  # fixed: maps are comparable across heads and texts
+        z = np.asarray(heat.z, dtype=float)
+        np.testing.assert_allclose(z, weights[layer, head], rtol=1e-6)  # z[i][j]: query i (row), key j (column)
+        assert [c.rstrip("\u200b") for c in heat.y] == list("abcd") == [c.rstrip("\u200b") for c in heat.x]
+    assert fig.layout.yaxis.autorange == "reversed" and fig.layout.xaxis.side == "top"  # first query on top
+    categories = list(fig.layout.xaxis.categoryarray)
+    assert len(set(categories)) == len(categories) == 3 * n + 2  # distinct words, a blank between maps
+    assert categories.index(maps[1].x[0]) == n + 1  # head 2 starts after head 1 and a gap
+    assert [t.showscale for t in maps] == [True] + [False] * 5  # one colour bar
+
+
+def test_head_mosaic_sends_no_per_cell_text_even_for_long_texts():
+    fig = head_mosaic(np.full((6, 12, 32, 32), 1 / 32), [f"w{i}" for i in range(32)])
+    assert all(t.text is None for t in fig.data if t.type == "heatmap")
+    assert len(fig.to_json()) < 600_000  # 73,728 cells: the numbers and 600 labels, no text per cell
+    pooled = head_mosaic(np.full((2, 2, 4, 4), 0.25), ["g0", "g1", "g2", "g3"], pooled_from=128)
+    assert "pooled weight" in pooled.data[0].hovertemplate
+    assert "128 tokens pooled into 4 groups" in pooled.layout.title.text
+
+
+def test_head_grid_orientation_and_fixed_range():
+    rng = np.random.default_rng(3)
+    weights = rng.dirichlet(np.ones(4) * 0.3, size=(2, 4)) * 0.4  # (H, T, S), values well below 1
+    weights[1, 0] = [0.0, 0.0, 0.0, 0.4]  # query "a" of head 2 looks only at key "d"
+    fig = head_grid(weights, list("abcd"))
+    for h in range(2):
+        np.testing.assert_allclose(np.asarray(fig.data[h].z, dtype=float), weights[h])  # z[i][j]: query i, key j
+        assert (fig.data[h].zmin, fig.data[h].zmax) == (0.0, 1.0)  # fixed, not the data's 0..0.4
+        assert list(fig.data[h].y) == list("abcd") == list(fig.data[h].x)
+    assert fig.layout.yaxis.autorange == "reversed" and fig.layout.yaxis2.autorange == "reversed"  # "a" on top
+    assert fig.layout.yaxis.title.text == "Query" and fig.layout.xaxis.title.text == "Key"
+    assert fig.layout.title.text.startswith("Every head side by side")
+    assert head_grid(weights, list("abcd"), title="Layer means").layout.title.text == "Layer means"
+
+
+def test_head_grid_draws_masked_cells_in_every_map():
+    masked = ~np.tril(np.ones((3, 3), bool))
+    weights = np.where(masked, 0.0, 1 / 3)[None].repeat(2, axis=0)
+    fig = head_grid(weights, list("abc"), masked=masked)
+    maps = [t for t in fig.data if t.type == "heatmap" and t.name != "masked"]
+    layers = [t for t in fig.data if t.name == "masked"]
+    assert len(maps) == len(layers) == 2
+    for heat, layer in zip(maps, layers):
+        assert np.isnan(np.asarray(heat.z, dtype=float)[masked]).all()
+        assert np.array_equal(~np.isnan(np.asarray(layer.z, dtype=float)), masked)
+        assert (heat.xaxis, heat.yaxis) == (layer.xaxis, layer.yaxis)  # on the same map
+        assert "masked" in layer.hovertemplate
+    assert sum(bool(t.showlegend) for t in fig.data) == 1
+
+
+def test_row_bars_mark_masked_keys():
+    fig = row_bars(np.array([0.7, 0.3, 0.0]), ["a", "b", "c"], "b", highlight=1, masked=np.array([0, 0, 1], bool),
+                   title="<i>x</i>")
+    bar = fig.data[0]
+    assert list(bar.text) == ["0.70", "0.30", MASK_MARK] and bar.marker.color[2] == MASK_COLOUR
+    assert "masked" in bar.customdata[2] and fig.layout.title.text == "&lt;i&gt;x&lt;/i&gt;"
 
 
 def test_weights_csv_labels_every_row_and_column():

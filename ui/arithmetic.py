@@ -47,14 +47,15 @@ def num(x: float, digits: int = 3) -> str:
 
 
 def dot_product_latex(
-    ra: RowArithmetic, j: int, query: str, key: str, *, max_terms: int = 6, per_line: int | None = None
+    ra: RowArithmetic, j: int, query: str, key: str, *, max_terms: int | None = None, per_line: int | None = None
 ) -> str:
-    """``q_query · k_key = (a)(b) + ... = dot`` term by term (long vectors: first terms, then …).
+    """``q_query · k_key = (a)(b) + ... = dot`` term by term: every term, unless ``max_terms`` cuts it (then …).
 
     ``per_line`` breaks the sum after that many terms (an ``aligned`` block), for narrow screens.
     """
     terms = [rf"({num(a)})({num(b)})" for a, b in zip(ra.query, ra.keys[j])]
-    shown = terms[:max_terms] + ([r"\dots"] if len(terms) > max_terms else [])
+    cut = max_terms is not None and len(terms) > max_terms
+    shown = terms[:max_terms] + [r"\dots"] if cut else terms
     lhs = rf"q_{{{latex_text(query)}}} \cdot k_{{{latex_text(key)}}}"
     if per_line is None or len(shown) <= per_line:
         return lhs + " = " + " + ".join(shown) + rf" = {num(ra.dots[j])}"
@@ -74,25 +75,50 @@ def score_latex(ra: RowArithmetic, j: int) -> str:
     return rf"\text{{score}} = {num(ra.dots[j])} {scale_part} {temp_part} = {num(ra.scores[j])}"
 
 
+def minus(a: float, b: float, digits: int = 3) -> str:
+    """``a - b`` for an equation, a negative ``b`` in parentheses: ``-1.494 - (-0.574)``, never ``- -0.574``."""
+    right = num(b, digits)
+    return f"{num(a, digits)} - " + (f"({right})" if right.startswith("-") else right)
+
+
 def softmax_latex(ra: RowArithmetic, j: int) -> str:
     """``weight = exp(score − max) / Σ exp(...)`` with the row's numbers."""
     if not ra.allowed[j]:
-        return r"\text{weight} = 0"
+        return r"\text{weight} = 0 \quad (\text{masked: } e^{-\infty} = 0)"
+    m = num(ra.row_max)
+    shift = f"({m})" if m.startswith("-") else m
     return (
-        rf"\text{{weight}} = \frac{{e^{{{num(ra.scores[j])} - {num(ra.row_max)}}}}}{{\sum_j e^{{s_j - {num(ra.row_max)}}}}}"
+        rf"\text{{weight}} = \frac{{e^{{{minus(ra.scores[j], ra.row_max)}}}}}{{\sum_j e^{{s_j - {shift}}}}}"
         rf" = \frac{{{num(ra.exps[j], 4)}}}{{{num(ra.total, 4)}}} = {num(ra.weights[j], 4)}"
     )
 
 
-def arithmetic_rows(ra: RowArithmetic, key_labels: Sequence[str]) -> list[dict]:
-    """One row per key: the dot product, the scaled score, its exponential and the final weight."""
+def score_header(ra: RowArithmetic) -> str:
+    """The score column's header, saying what was done to q·k: ``score = q·k ÷ √d_k`` and so on."""
+    d_k = ra.query.shape[0]
+    steps = []
+    if np.isclose(ra.scale, 1 / np.sqrt(d_k)) and ra.scale != 1:
+        steps.append("÷ √d_k")
+    elif ra.scale != 1:
+        steps.append(f"× {ra.scale:.4g}")
+    if ra.temperature != 1:
+        steps.append("÷ temperature")
+    return " ".join(["score = q·k", *steps])
+
+
+def arithmetic_rows(ra: RowArithmetic, key_labels: Sequence[str], *, numbered: bool = True) -> list[dict]:
+    """One row per key: the dot product, the score (header from :func:`score_header`), its exponential and
+    the final weight. A masked key has no score (None, shown as a dash, never "-Infinity") and "masked" in its
+    label. Labels are written ``"j: label"``, or as given when not ``numbered``.
+    """
+    header = score_header(ra)
     rows = []
     for j, label in enumerate(key_labels):
         rows.append(
             {
-                "key": f"{j}: {label}",
+                "key": (f"{j}: {label}" if numbered else str(label)) + ("" if ra.allowed[j] else " (masked)"),
                 "q·k": float(ra.dots[j]),
-                "score (scaled)": float(ra.scores[j]) if ra.allowed[j] else float("-inf"),
+                header: float(ra.scores[j]) if ra.allowed[j] else None,
                 "exp(score − max)": float(ra.exps[j]),
                 "weight": float(ra.weights[j]),
             }
@@ -103,9 +129,14 @@ def arithmetic_rows(ra: RowArithmetic, key_labels: Sequence[str]) -> list[dict]:
 def summary_sentence(ra: RowArithmetic) -> str:
     """A one-line recap in words (markdown-safe: numbers only)."""
     n_allowed = int(ra.allowed.sum())
+    n_masked = ra.allowed.size - n_allowed
+    if ra.scale != 1:
+        scaling = f"scores are q·k multiplied by {ra.scale:.3f}"
+    else:
+        scaling = "scores are the dot products themselves (no scaling)"
     return (
-        f"{n_allowed} key(s) allowed; scores multiplied by {ra.scale:.3f}"
-        + (f" and divided by temperature {ra.temperature:g}" if ra.temperature != 1 else "")
+        f"{n_allowed} key(s) allowed" + (f", {n_masked} masked (weight 0)" if n_masked else "") + f"; {scaling}"
+        + (f", divided by temperature {ra.temperature:g}" if ra.temperature != 1 else "")
         + f"; the largest score {ra.row_max:.3f} is subtracted before exp (it changes nothing but avoids overflow); "
         f"the exponentials add up to {ra.total:.4f}, and the weights to {float(ra.weights.sum()):.4f}."
     )

@@ -38,7 +38,7 @@ def causal_note(t: int, causal: bool) -> str:
         )
     return (
         f"**Causal mask on:** the {hidden} cells above the diagonal (a word looking at a later word) are "
-        "set to −∞ before the softmax, so they are blank in the scores and exactly 0 in the weights. The "
+        "set to −∞ before the softmax, so they are drawn as masked (grey, ✕) and get weight exactly 0. The "
         "first word can only look at itself, so its weight is 1."
     )
 

@@ -1,8 +1,10 @@
-"""The Heatmap page in a real browser: deep link, Generate, a slider, a click on a cell, an HTML payload."""
+"""The Heatmap page in a real browser: deep link, Generate, a slider, a click on a cell, an HTML payload, and
+the word pickers, whose shown labels only a browser can see."""
 
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from .harness import assert_no_exception, open_app, query_params, set_slider, wait_for_rerun
 
@@ -15,7 +17,7 @@ def test_heatmap_deep_link_generate_slider_click(page, app_server):
     assert_no_exception(page)
     chart = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').first
     chart.wait_for()
-    assert page.get_by_role("spinbutton", name="Seed").input_value() == "5"
+    expect(page.get_by_role("spinbutton", name="Seed")).to_have_value("5", timeout=WAIT_MS)
 
     page.get_by_role("button", name="🎲 Generate Heatmap").click()
     wait_for_rerun(page)
@@ -25,7 +27,7 @@ def test_heatmap_deep_link_generate_slider_click(page, app_server):
     set_slider(page, "Heads", 1)
     assert_no_exception(page)
     assert query_params(page)["heads"] == ["2"]
-    assert page.get_by_text("Every head side by side").count() >= 1
+    expect(page.get_by_text("Every head side by side").first).to_be_visible(timeout=WAIT_MS)
 
     # Click the cell (row 3 "on", column 1 "cat") through plotly's own hit-testing of the overlay markers.
     chart.scroll_into_view_if_needed()
@@ -39,8 +41,8 @@ def test_heatmap_deep_link_generate_slider_click(page, app_server):
     assert_no_exception(page)
     params = query_params(page)
     assert (params["row"], params["col"]) == (["3"], ["1"]), params
-    assert page.get_by_text("How the weight of").first.is_visible()
-    assert page.get_by_text("on").first.count() == 1
+    expect(page.get_by_text("The average weight of").first).to_contain_text(
+        "The average weight of on → cat is", timeout=WAIT_MS)  # two heads: the average view explains the average
 
 
 def test_heatmap_html_payload_is_shown_literally(page, app_server):
@@ -54,10 +56,11 @@ def test_heatmap_html_payload_is_shown_literally(page, app_server):
         assert_no_exception(page)
     assert page.evaluate("window.__xss") is None
     assert page.locator('img[src="x"], [data-testid="stMain"] script').count() == 0
-    ticks = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot .ytick text').all_text_contents()
-    assert ticks[:3] == ["<", "script", ">"], ticks
+    ticks = page.locator('[data-testid="stPlotlyChart"]').first.locator(".js-plotly-plot .ytick text")
+    expect(ticks.nth(0)).to_have_text("<", timeout=WAIT_MS)
+    assert ticks.all_text_contents()[:3] == ["<", "script", ">"], ticks.all_text_contents()
     # the detail panel names the picked words as text: query "<", key "script"
-    assert page.get_by_text("How the weight of").first.inner_text().startswith("How the weight of < → script")
+    expect_detail(page, "The weight of < → script")
     assert query_params(page)["text"] == ["<script>window.__xss=1</script> hi"]
 
 
@@ -75,4 +78,100 @@ def test_pretrained_mode_click_a_cell_and_open_a_head(page, app_server):
     wait_for_rerun(page)
     assert_no_exception(page)
     assert (query_params(page)["row"], query_params(page)["col"]) == (["3"], ["2"])
-    assert page.get_by_text("How the weight of").first.is_visible()
+    expect(page.get_by_text("The weight of").first).to_be_visible(timeout=WAIT_MS)
+
+    # A click on a map of the overview opens that head (layer 3, head 8: the encoder's layer 2, head 7).
+    mosaic = page.locator('[data-testid="stPlotlyChart"]').filter(has_text="Every head of every layer").locator(
+        ".js-plotly-plot").first
+    mosaic.scroll_into_view_if_needed()
+    box = mosaic.bounding_box()
+    dx, dy = mosaic.evaluate(
+        "el => { const t = el.data[el.data.length - 1], i = t.customdata.findIndex(c => c[0] === 2 && c[1] === 7);"
+        " const xa = el._fullLayout.xaxis, ya = el._fullLayout.yaxis;"
+        " return [xa._offset + xa.d2p(t.x[i]), ya._offset + ya.d2p(t.y[i])]; }"
+    )
+    page.mouse.click(box["x"] + dx, box["y"] + dy)
+    wait_for_rerun(page)
+    assert_no_exception(page)
+    assert (query_params(page)["layer"], query_params(page)["pt_head"]) == (["2"], ["7"])
+    title = page.locator('[data-testid="stPlotlyChart"]').first.locator(".gtitle")
+    expect(title).to_have_text("Layer 3, head 8", timeout=WAIT_MS)
+    expect(page.get_by_role("slider", name="Layer")).to_have_attribute("aria-valuetext", "3", timeout=WAIT_MS)
+
+
+WAIT_MS = 30_000  # a busy machine may take a while to draw: wait for the condition, up to this long
+OUTLINED = """el => {
+    const s = (el.layout.shapes || [])[0], x = el.layout.xaxis, y = el.layout.yaxis;
+    if (!s) return null;
+    const word = (axis, v) => axis.ticktext[axis.tickvals.indexOf(v)];
+    return [word(y, s.y0 + 0.5), word(x, s.x0 + 0.5)];
+}"""
+
+
+def expect_pair(page, row_label: str, col_label: str, pair: tuple[str, str]) -> None:
+    """The two picker comboboxes show ``pair`` in the browser (their input's value; waits until they do)."""
+    for label, shown in zip((row_label, col_label), pair, strict=True):
+        expect(page.get_by_role("combobox", name=label)).to_have_value(shown, timeout=WAIT_MS)
+
+
+def expect_outlined(page, pair: tuple[str, str], title: str | None = None) -> None:
+    """The outlined cell of the first chart (or of the first titled ``title``) is (row word, column word), read
+    from the drawn figure."""
+    charts = page.locator('[data-testid="stPlotlyChart"]')
+    chart = (charts.filter(has_text=title) if title else charts).locator(".js-plotly-plot").first
+    chart.wait_for()
+    chart.evaluate(f"(el, pair) => new Promise((ok, fail) => {{ const read = {OUTLINED}; const t0 = Date.now();"
+                   " (function poll() { const got = read(el);"
+                   " if (got && got[0] === pair[0] && got[1] === pair[1]) return ok(got);"
+                   " if (Date.now() - t0 > 30000) return fail(new Error('outlined: ' + JSON.stringify(got)));"
+                   " requestAnimationFrame(poll); })(); })", list(pair))
+
+
+def expect_detail(page, start: str) -> None:
+    expect(page.get_by_text("The weight of").first).to_contain_text(start, timeout=WAIT_MS)
+
+
+def test_pickers_outline_and_arithmetic_name_the_current_words(page, app_server):
+    """Change the sentence, the mode and Build-it's preset: the pickers' shown labels, the outlined cell and the
+    arithmetic must name the same words of the current input (the browser kept showing the old labels)."""
+    open_app(page, app_server, "Heatmap")
+    rows, cols = "Query word (row)", "Key word (column)"
+    expect_pair(page, rows, cols, ("7: it", "1: animal"))
+    box = page.get_by_label("Sentence")
+    box.fill("Dogs chase cats in the big green park every day")
+    box.press("Enter")
+    wait_for_rerun(page)
+    assert_no_exception(page)
+    expect_pair(page, rows, cols, ("7: park", "1: chase"))
+    expect_outlined(page, ("park", "chase"))
+    expect_detail(page, "The weight of park → chase is")
+
+    page.get_by_text("Pretrained model (all-MiniLM-L6-v2)").click()  # [CLS] dogs chase cats in the big green ...
+    wait_for_rerun(page)
+    assert_no_exception(page)
+    rows, cols = "Query token (row)", "Key token (column)"
+    expect_pair(page, rows, cols, ("7: green", "1: dogs"))
+    expect_outlined(page, ("green", "dogs"))
+    expect_detail(page, "The weight of green → dogs is")
+
+    page.get_by_text("Hide [CLS] and [SEP]").click()  # positions shift; the picked words stay
+    wait_for_rerun(page)
+    assert_no_exception(page)
+    expect_pair(page, rows, cols, ("6: green", "0: dogs"))
+    expect_outlined(page, ("green", "dogs"))
+
+    page.get_by_text("Random weights (untrained)").click()
+    wait_for_rerun(page)
+    expect_pair(page, "Query word (row)", "Key word (column)", ("6: green", "0: Dogs"))
+    expect_outlined(page, ("green", "Dogs"))
+
+    open_app(page, app_server, "Build_it_step_by_step", {"row": "0", "col": "1"})
+    rows, cols = "Query word (row)", "Key word (column)"
+    expect_pair(page, rows, cols, ("0: The", "1: cat"))
+    page.get_by_role("combobox", name="Starting embeddings").click()
+    page.get_by_role("option", name="Two similar words: cat ≈ kitten").click()
+    wait_for_rerun(page)
+    assert_no_exception(page)
+    expect_pair(page, rows, cols, ("0: cat", "1: kitten"))
+    expect_outlined(page, ("0: cat", "1: kitten"), title="Attention weights")
+    expect(page.get_by_text("The weight of 0: cat → 1: kitten is")).to_have_count(1, timeout=WAIT_MS)
