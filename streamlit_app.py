@@ -116,6 +116,8 @@ after.markdown(
     "Translating *apple*, it looks mostly at *apple* (and a little at its neighbours). Nothing "
     "has to be memorised in advance, and the weights show where it looked."
 )
+st.page_link("pages/5_🌍_Translation.py", label="See it measured: two translators, one vector versus attention",
+             icon="🌍")
 
 st.header("Self-attention: a sentence paying attention to itself")
 st.markdown(
@@ -147,6 +149,7 @@ uses[0].markdown(
     "##### 🌍 Translation\nWhile writing each translated word, look back at the source words that "
     "matter for it: the job attention was invented for (Bahdanau et al., 2015)."
 )
+uses[0].page_link("pages/5_🌍_Translation.py", label="Translate with two trained models", icon="🌍")
 uses[1].markdown(
     "##### 🍎 Disambiguation\n*Apple is delicious* versus *Apple released a new product*: the "
     "words around *apple* decide whether it is a fruit or a company."

@@ -16,6 +16,7 @@ COLOURS = {"attention": PALETTE[0], "bottleneck": PALETTE[1]}
 NAMES = {"attention": "Attention model", "bottleneck": "Bottleneck model"}
 GOLD = PALETTE[2]  # outlines of the gold alignment
 PICKED = PALETTE[5]  # the picked target word's row
+LOSS_TICKS = [10.0 ** e for e in range(1, -6, -1)]  # 10 … 0.00001, written out (plotly would write "100µ")
 
 
 def cross_attention_heatmap(
@@ -25,7 +26,7 @@ def cross_attention_heatmap(
     *,
     gold: Sequence[tuple[int, int]] | None = None,
     picked: int | None = None,
-    title: str = "Cross-attention: where each German word looked in the English sentence",
+    title: str = "Cross-attention: where each word looked",
     clickable: bool = True,
 ) -> go.Figure:
     """(T, S) weights, German words on rows and English on columns; colour range fixed to 0..1.
@@ -36,16 +37,18 @@ def cross_attention_heatmap(
     fig = matrix_heatmap(
         weights, target, source, title=title, x_title=SOURCE_AXIS, y_title=TARGET_AXIS, zmin=0.0, zmax=1.0,
         hover='writing "{row}", read "{col}": {value}', clickable=clickable,
-        show_values=weights.size <= 144,
+        show_values=weights.size <= 144, square=False, height=int(170 + 24 * len(target)),
     )
-    for t, s in gold or ():
-        fig.add_shape(type="rect", x0=s - 0.5, x1=s + 0.5, y0=t - 0.5, y1=t + 0.5,
-                      line=dict(color=GOLD, width=2.5), fillcolor="rgba(0,0,0,0)", name="gold")
+    outlines = [dict(type="rect", x0=s - 0.5, x1=s + 0.5, y0=t - 0.5, y1=t + 0.5, name="gold",
+                     line=dict(color=GOLD, width=2.5), fillcolor="rgba(0,0,0,0)") for t, s in gold or ()]
     if picked is not None and 0 <= picked < len(target):
-        fig.add_shape(type="rect", x0=-0.5, x1=len(source) - 0.5, y0=picked - 0.5, y1=picked + 0.5,
-                      line=dict(color=PICKED, width=3, dash="dot"), fillcolor="rgba(0,0,0,0)", name="picked")
-    # a legend entry for each outline (invisible markers carry the names)
-    for name, colour, dash in (("gold alignment", GOLD, "solid"), ("picked word", PICKED, "dot")):
+        outlines.append(dict(type="rect", x0=-0.5, x1=len(source) - 0.5, y0=picked - 0.5, y1=picked + 0.5,
+                             name="picked", line=dict(color=PICKED, width=3, dash="dot"), fillcolor="rgba(0,0,0,0)"))
+    fig.update_layout(shapes=outlines)  # one update: add_shape re-validates every shape each time
+    # a legend entry for each kind of outline drawn (empty traces carry the names)
+    drawn = [("gold alignment", GOLD, "solid")] if gold else []
+    drawn += [("picked word", PICKED, "dot")] if picked is not None else []
+    for name, colour, dash in drawn:
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=name, line=dict(color=colour, dash=dash),
                                  hoverinfo="skip", showlegend=True))
     fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.02, x=0, xanchor="left"))
@@ -62,7 +65,7 @@ def read_bars(row: np.ndarray, source: Sequence[str], word: str, *, gold: int | 
     ))
     fig.update_layout(yaxis=dict(title="weight", range=[0, 1.15]),
                       xaxis=dict(title=SOURCE_AXIS, tickangle=-45 if len(source) > 6 else 0))
-    return base_layout(fig, title=f'Writing "{plot_text(word)}", the model read… (weights sum to 1)', height=320)
+    return base_layout(fig, title=f'Writing "{plot_text(word)}", it read…', height=320)
 
 
 def accuracy_by_length(
@@ -88,7 +91,7 @@ def accuracy_by_length(
         legend=dict(orientation="h", yanchor="top", y=-0.2, x=0, xanchor="left"),
         hovermode="closest",
     )
-    return base_layout(fig, title="Translated exactly, and words right, against sentence length", height=430)
+    return base_layout(fig, title="Exact match and words right, by length", height=430)
 
 
 def smooth(values: np.ndarray, window: int) -> np.ndarray:
@@ -128,7 +131,8 @@ def loss_curves(
         fig.add_vline(x=max(step, 1), line=dict(color=PALETTE[5], width=2, dash="dot"))
     fig.update_layout(
         xaxis=dict(title="training step (batches of 64 sentences)", type="log"),
-        yaxis=dict(title="cross-entropy per word (log scale)", type="log"),
+        yaxis=dict(title="cross-entropy per word (log scale)", type="log", tickvals=LOSS_TICKS,
+                   ticktext=[f"{v:g}" for v in LOSS_TICKS]),
         legend=dict(orientation="h", yanchor="top", y=-0.25, x=0, xanchor="left"),
     )
     return base_layout(fig, title="Loss while learning (lower is better)", height=400)

@@ -108,9 +108,8 @@ with st.expander("The numbers by length bin"):
 st.markdown(measured.alignment_story(data))
 
 st.header("Watch it learn")
-st.markdown("The attention model's weights were saved during training. Move the slider to see its "
-            "cross-attention for the sentence above at that step: at the start the weights are random and the "
-            "attention is spread out; the alignment appears as the loss falls.")
+st.markdown("The attention model's weights were saved during its training. Move the slider to see its "
+            "cross-attention for the sentence above at that step, beside the loss curves of both models.")
 if reading.problem or reading.unknown:
     st.info("Type a sentence the models can read (above) to see its cross-attention during training.")
 else:

@@ -60,7 +60,8 @@ def main() -> int:
                 snapshots.append({k: v.astype(np.float16) for k, v in params.items()})
 
         start = time.process_time()
-        weights[kind], losses[kind] = train(kind, cfg, tc, corpus, on_checkpoint=checkpoint, log=print)
+        weights[kind], losses[kind] = train(kind, cfg, tc, corpus, on_checkpoint=checkpoint,
+                                            log=lambda line: print(line, flush=True))
         seconds[kind] = round(time.process_time() - start, 1)
 
     pairs = ev.held_out_set(EVAL_PER_LENGTH, seed=EVAL_SEED)
@@ -75,8 +76,8 @@ def main() -> int:
     save(args.out, meta=meta, weights=weights, checkpoint_steps=tc.checkpoints,
          checkpoint_weights={k: np.stack([s[k] for s in snapshots]) for k in snapshots[0]},
          loss=losses, heldout_loss=heldout, scores=scores, alignment=alignment)
-    print(f"\nwrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB) in {time.time() - wall:.0f} s "
-          f"(CPU for training: {seconds})")
+    print(f"\nwrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB) in {time.time() - wall:.0f} s; CPU time "
+          f"{time.process_time():.0f} s, of which training {seconds}")
     print(f"held-out sentences: {len(pairs)}")
     for lo, hi, (n, *exact) in ev.by_bins(scores["attention"].lengths, scores["attention"].sentences,
                                           scores["attention"].exact, scores["bottleneck"].exact):

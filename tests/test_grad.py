@@ -6,6 +6,10 @@ given G, must return the numerical derivative of L with respect to each input.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -27,6 +31,7 @@ from attention.optim import Adam, clip_by_global_norm
 from attention.translation.model import KINDS, SOURCE_VOCAB, TARGET_VOCAB, Config, init_params, loss_and_grads
 
 EPS = 1e-6
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def numerical_grad(f, x: np.ndarray) -> np.ndarray:
@@ -229,3 +234,12 @@ def test_adam_first_step_and_clipping():
     grads = {"a": np.array([3.0]), "b": np.array([4.0])}
     assert clip_by_global_norm(grads, 1.0) == pytest.approx(5.0)
     np.testing.assert_allclose([grads["a"][0], grads["b"][0]], [0.6, 0.8])
+
+
+def test_training_modules_load_on_first_use():
+    """``import attention`` stays light; ``attention.grad`` and ``attention.translation`` load when first used."""
+    code = ("import sys, attention; assert 'attention.translation' not in sys.modules; "
+            "assert callable(attention.grad.sdpa_backward) and callable(attention.translation.sample); "
+            "print(attention.translation.load('attention').translate(['the', 'dog', 'sleeps']).target)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "['der', 'Hund', 'schläft']"

@@ -10,7 +10,14 @@ from attention.translation.decode import Translator
 from attention.translation.evaluate import LengthScores, alignment_counts, held_out_set, score
 from attention.translation.model import KINDS, SOURCE_VOCAB, Config, init_params
 from attention.translation.store import _read, save
-from attention.translation.train import TrainConfig, encode_pairs, learning_rate, make_corpus, mean_loss, train
+from attention.translation.train import (
+    TrainConfig,
+    encode_pairs,
+    learning_rate,
+    make_corpus,
+    mean_loss,
+    train,
+)
 
 TINY = Config(emb=12, enc=12, dec=24, att=16, out=24)
 QUICK = TrainConfig(steps=80, batch=16, lr=1e-2, warmup=5, corpus=400, min_len=3, max_len=6, seed=3,
@@ -38,6 +45,13 @@ def test_loss_falls(trained, kind):
     _, losses, _ = trained[kind]
     assert losses[0] == pytest.approx(np.log(len(init_params(TINY, np.random.default_rng(0))["cls_b"])), rel=0.25)
     assert losses[-10:].mean() < 0.6 * losses[:10].mean(), (losses[:10].mean(), losses[-10:].mean())
+
+
+def test_training_is_repeatable(trained, corpus):
+    """Same seed, same weights: the retrain command reproduces the shipped models."""
+    params, losses = train("attention", TINY, QUICK, corpus)
+    np.testing.assert_array_equal(losses, trained["attention"][1])
+    assert all(np.array_equal(params[k], trained["attention"][0][k]) for k in params)
 
 
 def test_same_start_same_batches(trained, corpus):

@@ -17,15 +17,18 @@ from ui.state import ChoiceParam, IntParam, TextParam
 MAX_WORDS = 40  # longer sentences are refused (the models were trained on 3 to 25 words)
 TEXT_MAX_CHARS = 400
 
-# Held-out sentences (never trained on; tests check it), each teaching something.
+# Held-out sentences (never trained on; tests check it), each showing something of the grammar.
 EXAMPLES = {
-    "the old man says that the hungry dog chases a small cat":
-        "dass: the verb “jagt” moves to the end",
-    "a young girl feeds the brown horse because the horse sees an old sheep":
-        "weil: a verb-final clause after a main clause",
-    "the teacher sees a black bird": "a short main clause: English word order",
-    "the woman thinks that the cat hears a small mouse and the child sings":
-        "dass, then und: verb-final, then English order again",
+    "the cow thinks that a small child finds the small cat if an old man waits":
+        "dass, then wenn: two verb-final clauses (16 words)",
+    "the old man says that the white dog chases a hungry cat": "dass: the verb “jagt” moves to the end (12 words)",
+    "a big girl feeds the brown horse because the man sees a black sheep":
+        "weil: a verb-final clause after a main clause (14 words)",
+    "the teacher sees a black horse": "a short main clause in English word order (6 words)",
+    "the old dog waits but the teacher waits if the child knows the small mouse":
+        "aber, then wenn: who knows whom? (15 words)",
+    "the young man says that the white dog chases a small cat because the young girl feeds the brown horse "
+    "and the bird sings": "a long one: dass, weil and und (24 words)",
 }
 DEFAULT_TEXT = next(iter(EXAMPLES))
 
@@ -34,12 +37,17 @@ def checkpoint_steps() -> list[str]:
     return [str(int(s)) for s in shipped().checkpoint_steps]
 
 
-def params() -> list:
+def default_step() -> str:
+    """Step 200 (while the alignment forms) if it was saved, else the middle checkpoint."""
     steps = checkpoint_steps()
+    return "200" if "200" in steps else steps[len(steps) // 2]
+
+
+def params() -> list:
     return [
         TextParam("text", DEFAULT_TEXT, max_len=TEXT_MAX_CHARS),
         IntParam("row", 0, 0, MAX_WORDS + 5),
-        ChoiceParam("step", steps[len(steps) // 2], tuple(steps)),
+        ChoiceParam("step", default_step(), tuple(checkpoint_steps())),
     ]
 
 
@@ -105,14 +113,13 @@ def word_line(words: Sequence[str], reference: Sequence[str] | None) -> str:
 
 
 def verdict(words: Sequence[str], reference: Sequence[str]) -> str:
+    """✅ or ❌ with how many words are wrong (present but different), missing or extra."""
     if list(words) == list(reference):
         return "✅ exactly the reference"
-    wrong = [i for i in range(len(reference)) if i >= len(words) or words[i] != reference[i]]
-    extra = max(0, len(words) - len(reference))
-    parts = [f"{len(wrong)} of {len(reference)} reference words wrong or missing"] if wrong else []
-    if extra:
-        parts.append(f"{extra} word{'s' * (extra > 1)} too many")
-    return "❌ " + "; ".join(parts)
+    wrong = sum(a != b for a, b in zip(words, reference, strict=False))
+    missing, extra = max(0, len(reference) - len(words)), max(0, len(words) - len(reference))
+    counts = [f"{n} {what}" for n, what in ((wrong, "wrong"), (missing, "missing"), (extra, "too many")) if n]
+    return f"❌ {' and '.join(counts)} of the reference's {len(reference)} words"
 
 
 def show_translations(reading: Reading, outputs: dict[str, list[str]]) -> None:

@@ -58,12 +58,17 @@ def render(state: PageState, reading: Reading) -> None:
                   f"{min(step, WINDOW)} steps before), " if step > 0 else "")
     st.markdown(
         f"**At {format_step(state['step'])}** the attention model translates this sentence as: "
-        f"{word_line(own, reference)}" + (f" ({verdict(own, reference)})" if reference else "") + ". "
+        f"{word_line(own, reference)}" + (f" — {verdict(own, reference)}" if reference else "") + ". "
         f"Its {train_loss}held-out loss {data.heldout_loss['attention'][at]:.4f}; the bottleneck model's "
         f"held-out loss at the same step: {data.heldout_loss['bottleneck'][at]:.4f}."
     )
+    first, last = attend_at(0, words, fed), attend_at(len(steps) - 1, words, fed)
+    sharp = "; ".join(f"{label} {w.max(axis=1).mean():.2f}" for label, w in
+                      (("at the start", first), (f"at {format_step(state['step'])}", weights), ("after training", last)))
+    text = f"The largest weight in a row, averaged over this map's rows: {sharp}."
     if reading.pair:
         picked = weights.argmax(axis=1)
         hits = sum(int(picked[t] == s) for t, s in reading.pair.alignment)
-        st.markdown(f"In this map, {hits} of {len(reading.pair.alignment)} German words put their largest weight "
-                    "on their gold-aligned English word (outlined).")
+        text += (f" At this step {hits} of {len(reading.pair.alignment)} German words put their largest weight on "
+                 "their gold-aligned English word (outlined).")
+    st.markdown(text)

@@ -71,10 +71,15 @@ def story(data: Shipped) -> str:
            if b_long < a_long / 2 else ".")
     )
     keep = last_length_above(data, "bottleneck", 90.0)
-    if keep is not None:
-        lines.append(f"The bottleneck model stays at 90 % exact match or better only up to {keep} words; "
-                     "after that, the longer the sentence, the less it gets right: one summary vector "
-                     f"of {2 * data.meta['model']['enc']} numbers must carry every word.")
+    bot = data.scores["bottleneck"]
+    if keep is not None and keep < int(bot.lengths[-1]):
+        after = bot.lengths > keep
+        first, last = (percent(bot.exact[i], bot.sentences[i]) for i in np.flatnonzero(after)[[0, -1]])
+        lines.append(f"The bottleneck model keeps 90 % exact match or better only up to {keep} words; after that "
+                     f"it falls, from {first:.1f} % at {keep + 1} words to {last:.1f} % at {int(bot.lengths[-1])} "
+                     f"words: one summary vector of {2 * data.meta['model']['enc']} numbers must carry every word.")
+    elif keep is not None:
+        lines.append(f"The bottleneck model keeps 90 % exact match or better at every length up to {keep} words.")
     w_long = long["words"]["bottleneck"]
     if w_long > b_long + 10:
         lines.append(f"It does not forget everything: it still writes {w_long:.1f} % of the words of "
@@ -86,17 +91,18 @@ def story(data: Shipped) -> str:
 def alignment_story(data: Shipped) -> str:
     """How often the attention model's largest weight sits on the gold-aligned English word."""
     a = {k: int(np.sum(v)) for k, v in data.alignment.items()}
-    content = percent(a["content_hits"], a["content_total"])
-    crossing = percent(a["crossing_hits"], a["crossing_total"])
-    every = percent(a["all_hits"], a["all_total"])
+
+    def share(name: str) -> str:
+        return (f"**{a[name + '_hits']:,} of {a[name + '_total']:,}** "
+                f"({percent(a[name + '_hits'], a[name + '_total']):.2f} %)")
+
     return (
-        f"Nobody told the attention model which English word a German word comes from: it learnt only to "
-        f"translate. Yet, writing the reference translations of the same held-out sentences, its largest "
-        f"cross-attention weight lands on the gold-aligned English word for **{content:.1f} %** of "
-        f"{a['content_total']:,} content words (nouns, adjectives, verbs), and for **{crossing:.1f} %** of the "
-        f"{a['crossing_total']:,} among them whose alignment line crosses another (the verbs German moves to "
-        f"the end of a clause, and the words they jump over). Over every word, articles and link words "
-        f"included: {every:.1f} %."
+        "Nobody told the attention model which English word a German word comes from: it learnt only to "
+        "translate. Yet, writing the reference translations of the same held-out sentences, it put its largest "
+        f"cross-attention weight on the gold-aligned English word for {share('content')} content words (nouns, "
+        f"adjectives, verbs), and for {share('crossing')} of those whose alignment line crosses another (the "
+        "verbs German moves to the end of a clause, and the words they jump over). Over every word, articles "
+        f"and link words included: {share('all')}."
     )
 
 

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..layers import gru_cell
 from .grammar import UnknownWords
 from .model import (
     BOS,
@@ -20,10 +19,11 @@ from .model import (
     TARGET_ID,
     TARGET_VOCAB,
     decoder_start,
+    decoder_step,
     encode,
     forward,
     memory_of,
-    readout,
+    word_scores,
 )
 
 __all__ = ["Translation", "greedy", "source_ids", "Translator"]
@@ -47,15 +47,16 @@ def greedy(p: dict, src: np.ndarray, kind: str, *, extra: int = 5) -> tuple[np.n
     """
     memory = memory_of(encode(p, src)[0], kind)  # (B, S', 2h)
     s, k, v = decoder_start(p, memory)
+    o = np.zeros((src.shape[0], p["out_b"].shape[0]), s.dtype)
+    e = p["tgt_emb"].shape[1]
     y = np.full(src.shape[0], BOS)
     done = np.zeros(src.shape[0], dtype=bool)
     words, weights = [], []
     for _ in range(src.shape[1] + extra):
-        s, _ = gru_cell(p["tgt_emb"][y] @ p["dec_wx"] + p["dec_bx"], s, p["dec_wh"], p["dec_bh"])  # (B, H)
-        logits, (_, _, alpha, _, _) = readout(p, s[:, None, :], k, v)  # (B, 1, V_t), (B, 1, S')
-        y = np.where(done, EOS, logits[:, 0].argmax(axis=-1))  # a finished sentence keeps writing </s>
+        s, o, alpha, _ = decoder_step(p, p["tgt_emb"][y] @ p["dec_wx"][:e] + p["dec_bx"], s, o, k, v)
+        y = np.where(done, EOS, word_scores(p, o).argmax(axis=-1))  # a finished sentence keeps writing </s>
         words.append(y)
-        weights.append(alpha[:, 0])
+        weights.append(alpha)
         done |= y == EOS
         if done.all():
             break

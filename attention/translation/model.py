@@ -1,16 +1,17 @@
 """Two translators that differ in one thing: what the decoder's cross-attention may look at.
 
 Encoder (both): source words → embeddings → a bidirectional GRU → one state per source word, M (B, S, 2h).
-Decoder (both): a GRU over the target words written so far; at each step its state s_t queries a memory
-with :func:`attention.scaled_dot_product_attention` and the word is scored from [s_t ; what it read]:
+Decoder (both): a GRU that reads the word it wrote last and its own previous output o_{t-1} ("input
+feeding"); at each step its state s_t queries a memory with :func:`attention.scaled_dot_product_attention`
+and the next word is scored from o_t = tanh([s_t ; what it read] W_o + b_o):
 
     attention model:   memory = M                every source word's state        (B, S, 2h)
     bottleneck model:  memory = mean_j M_j       one fixed vector for the sentence (B, 1, 2h)
 
 With one key, softmax gives it weight 1 whatever the query: the bottleneck decoder reads the same summary
 at every step and starts from it (s_0), the fixed-vector encoder–decoder of Sutskever et al. (2014) and Cho
-et al. (2014). With S keys it is the "global attention" decoder of Luong et al. (2015), scored by the
-transformer's scaled dot product. Same code, same parameter shapes, same initial weights.
+et al. (2014). With S keys it is the "global attention" decoder with input feeding of Luong et al. (2015),
+scored by the transformer's scaled dot product. Same code, same parameter shapes, same initial weights.
 
 Shape legend: B sentences, S source words, T target steps (words + end mark), e embedding width,
 h encoder units per direction, H decoder units, a attention width, V_s / V_t vocabularies.
@@ -26,6 +27,8 @@ from ..core import scaled_dot_product_attention
 from ..grad import sdpa_backward
 from ..layers import (
     embedding_backward,
+    gru_cell,
+    gru_cell_backward,
     gru_sequence,
     gru_sequence_backward,
     linear_backward,
@@ -35,7 +38,8 @@ from ..layers import (
 from .grammar import SOURCE_WORDS, TARGET_WORDS
 
 __all__ = ["KINDS", "Config", "SOURCE_VOCAB", "TARGET_VOCAB", "SOURCE_ID", "TARGET_ID", "BOS", "EOS", "init_params", "encode",
-           "memory_of", "forward", "backward", "loss_and_grads", "decoder_start", "readout", "n_params"]
+           "memory_of", "forward", "backward", "loss_and_grads", "decoder_start", "decoder_step", "word_scores",
+           "n_params"]
 
 KINDS = ("attention", "bottleneck")
 SOURCE_VOCAB = list(SOURCE_WORDS)
@@ -66,7 +70,7 @@ def init_params(cfg: Config, rng: np.random.Generator, dtype=np.float32) -> dict
         "enc_b_wx": (e, 3 * h), "enc_b_wh": (h, 3 * h), "enc_b_bx": (3 * h,), "enc_b_bh": (3 * h,),
         "init_w": (2 * h, hd), "init_b": (hd,),
         "w_q": (hd, a), "w_k": (2 * h, a), "w_v": (2 * h, a),
-        "dec_wx": (e, 3 * hd), "dec_wh": (hd, 3 * hd), "dec_bx": (3 * hd,), "dec_bh": (3 * hd,),
+        "dec_wx": (e + o, 3 * hd), "dec_wh": (hd, 3 * hd), "dec_bx": (3 * hd,), "dec_bh": (3 * hd,),
         "out_w": (hd + a, o), "out_b": (o,), "cls_w": (o, vt), "cls_b": (vt,),
     }
     params = {}
@@ -125,14 +129,26 @@ def decoder_start(p: dict, memory: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     return s0, memory @ p["w_k"], memory @ p["w_v"]
 
 
-#   C, α = Attention(S W_Q, K, V);   o_t = tanh([s_t ; c_t] W_o + b_o);   logits_t = o_t W_y + b_y
-def readout(p: dict, states: np.ndarray, k: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, tuple]:
-    """Word scores (B, T, V_t) from decoder states (B, T, H): cross-attention, then two layers."""
-    q = states @ p["w_q"]  # (B, T, H) x (H, a) -> (B, T, a)
-    c, alpha = scaled_dot_product_attention(q, k, v)  # (B, T, a), (B, T, S'): one query per target step
-    sc = np.concatenate([states, c], axis=-1)  # (B, T, H + a)
-    o = np.tanh(sc @ p["out_w"] + p["out_b"])  # (B, T, o)
-    return o @ p["cls_w"] + p["cls_b"], (q, c, alpha, sc, o)
+#   s_t = GRU([E_tgt[y_{t-1}] ; o_{t-1}], s_{t-1})       the decoder reads its last word and what it last read
+#   c_t, α_t = Attention(s_t W_Q, K, V)                    one query against the memory's keys
+#   o_t = tanh([s_t ; c_t] W_o + b_o)                      fed to the word scores and to the next step
+def decoder_step(p: dict, xw_word: np.ndarray, s: np.ndarray, o_prev: np.ndarray, k: np.ndarray, v: np.ndarray):
+    """One decoder step. ``xw_word`` (B, 3H) is the previous word's part of the GRU input, already projected.
+
+    Returns (s_t (B, H), o_t (B, o), α_t (B, S'), cache).
+    """
+    xw = xw_word + o_prev @ p["dec_wx"][-o_prev.shape[-1]:]  # (B, 3H): word part + last step's output part
+    s, gru_cache = gru_cell(xw, s, p["dec_wh"], p["dec_bh"])  # (B, H)
+    q = s @ p["w_q"]  # (B, H) x (H, a) -> (B, a)
+    c, alpha = scaled_dot_product_attention(q[:, None, :], k, v)  # (B, 1, a), (B, 1, S')
+    sc = np.concatenate([s, c[:, 0]], axis=-1)  # (B, H + a)
+    o = np.tanh(sc @ p["out_w"] + p["out_b"])  # (B, o)
+    return s, o, alpha[:, 0], (gru_cache, q, alpha, sc, o)
+
+
+#   logits_t = o_t W_y + b_y
+def word_scores(p: dict, o: np.ndarray) -> np.ndarray:
+    return o @ p["cls_w"] + p["cls_b"]  # (..., o) x (o, V_t) -> (..., V_t)
 
 
 def forward(p: dict, src: np.ndarray, tgt: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray, tuple]:
@@ -140,33 +156,62 @@ def forward(p: dict, src: np.ndarray, tgt: np.ndarray, kind: str) -> tuple[np.nd
 
     Returns the word scores for y_1 … y_T (B, T, V_t), the cross-attention (B, T, S') and the cache.
     """
+    e = p["tgt_emb"].shape[1]
     m, enc_cache = encode(p, src)  # (B, S, 2h)
     memory = memory_of(m, kind)  # (B, S', 2h)
     s0, k, v = decoder_start(p, memory)
-    #   s_t = GRU(E_tgt[y_{t-1}], s_{t-1})
     y_in = np.concatenate([np.full((tgt.shape[0], 1), BOS), tgt[:, :-1]], axis=1).T  # (T, B), time-major
     words = p["tgt_emb"][y_in]  # (T, B, e)
-    states_tm, gru_caches = gru_sequence(words @ p["dec_wx"] + p["dec_bx"], s0, p["dec_wh"], p["dec_bh"])  # (T, B, H)
-    states = states_tm.transpose(1, 0, 2)  # (B, T, H)
-    logits, head = readout(p, states, k, v)
-    return logits, head[2], (kind, m, enc_cache, memory, s0, k, v, y_in, words, gru_caches, states, head)
+    xw_words = words @ p["dec_wx"][:e] + p["dec_bx"]  # (T, B, 3H): the words' part, every step at once
+    s, o = s0, np.zeros((src.shape[0], p["out_b"].shape[0]), s0.dtype)  # o_{-1} = 0
+    outputs, alphas, steps = [], [], []
+    for t in range(y_in.shape[0]):  # the recurrence: step t needs s_{t-1} and o_{t-1}
+        s, o, alpha, cache = decoder_step(p, xw_words[t], s, o, k, v)
+        outputs.append(o)
+        alphas.append(alpha)
+        steps.append(cache)
+    outputs = np.stack(outputs)  # (T, B, o)
+    logits = word_scores(p, outputs).transpose(1, 0, 2)  # (B, T, V_t)
+    return logits, np.stack(alphas, axis=1), (kind, m, enc_cache, memory, s0, k, v, y_in, words, outputs, steps)
 
 
 def backward(dlogits: np.ndarray, p: dict, cache: tuple) -> dict[str, np.ndarray]:
     """Gradients of every parameter from ∂L/∂logits (B, T, V_t), in reverse order of :func:`forward`."""
-    kind, m, enc_cache, memory, s0, k, v, y_in, words, gru_caches, states, (q, c, alpha, sc, o) = cache
+    kind, m, enc_cache, memory, s0, k, v, y_in, words, outputs, steps = cache
+    e, hd = words.shape[-1], s0.shape[-1]
     g: dict[str, np.ndarray] = {}
-    do, g["cls_w"], g["cls_b"] = linear_backward(dlogits, o, p["cls_w"])
-    dsc, g["out_w"], g["out_b"] = linear_backward(tanh_backward(do, o), sc, p["out_w"])
-    hd = states.shape[-1]
-    dq, dk, dv = sdpa_backward(q, k, v, dsc[..., hd:], weights=alpha)  # (B, T, a), (B, S', a), (B, S', a)
-    dstates_q, g["w_q"], _ = linear_backward(dq, states, p["w_q"])
-    dstates = (dsc[..., :hd] + dstates_q).transpose(1, 0, 2)  # (T, B, H)
-    dxw, ds0, g["dec_wh"], g["dec_bh"] = gru_sequence_backward(np.ascontiguousarray(dstates), gru_caches, p["dec_wh"])
-    dwords, g["dec_wx"], g["dec_bx"] = linear_backward(dxw, words, p["dec_wx"])
+    doutputs, g["cls_w"], g["cls_b"] = linear_backward(dlogits.transpose(1, 0, 2), outputs, p["cls_w"])  # (T, B, o)
+    w_o = p["dec_wx"][e:]  # (o, 3H): the fed-back output's part of the decoder input weights
+    n_steps = len(steps)
+    dxw = np.empty((n_steps, *steps[0][0][1].shape), s0.dtype)  # (T, B, 3H)
+    dhw, dpre = np.empty_like(dxw), np.empty_like(doutputs)  # (T, B, 3H), (T, B, o)
+    dq = np.empty((n_steps, *steps[0][1].shape), s0.dtype)  # (T, B, a)
+    dk, dv = np.zeros_like(k), np.zeros_like(v)
+    ds, do_next = np.zeros_like(s0), np.zeros_like(doutputs[0])
+    for t in range(n_steps - 1, -1, -1):  # backwards through the steps
+        gru_cache, q, alpha, sc, o = steps[t]
+        dpre[t] = tanh_backward(doutputs[t] + do_next, o)  # (B, o)
+        dsc = dpre[t] @ p["out_w"].T  # (B, H + a)
+        dq_t, dk_t, dv_t = sdpa_backward(q[:, None], k, v, dsc[:, None, hd:], weights=alpha)
+        dk += dk_t
+        dv += dv_t
+        dq[t] = dq_t[:, 0]
+        ds_t = ds + dsc[:, :hd] + dq[t] @ p["w_q"].T  # (B, H): from step t+1, from o_t, from q_t
+        dxw[t], ds, dhw[t] = gru_cell_backward(ds_t, gru_cache, p["dec_wh"])
+        do_next = dxw[t] @ w_o.T  # (B, o): o_{t-1} was part of step t's input
+    stacked = {name: np.stack([st[i] for st in steps]) for i, name in ((1, "q"), (3, "sc"))}
+    s_all = stacked["sc"][..., :hd]  # (T, B, H)
+    s_prev = np.concatenate([s0[None], s_all[:-1]])  # (T, B, H): the state each step started from
+    o_prev = np.concatenate([np.zeros_like(outputs[:1]), outputs[:-1]])  # (T, B, o)
+    _, g["w_q"], _ = linear_backward(dq, s_all, p["w_q"])
+    _, g["out_w"], g["out_b"] = linear_backward(dpre, stacked["sc"], p["out_w"])
+    _, g["dec_wh"], g["dec_bh"] = linear_backward(dhw, s_prev, p["dec_wh"])
+    dwords, dwx_words, g["dec_bx"] = linear_backward(dxw, words, p["dec_wx"][:e])
+    _, dwx_fed, _ = linear_backward(dxw, o_prev, w_o)
+    g["dec_wx"] = np.concatenate([dwx_words, dwx_fed])
     g["tgt_emb"] = embedding_backward(dwords, y_in, p["tgt_emb"].shape[0])
     #   back through s_0 = tanh(mean(memory) W_init + b), K = memory W_K, V = memory W_V
-    dmean, g["init_w"], g["init_b"] = linear_backward(tanh_backward(ds0, s0), memory.mean(axis=1), p["init_w"])
+    dmean, g["init_w"], g["init_b"] = linear_backward(tanh_backward(ds, s0), memory.mean(axis=1), p["init_w"])
     dmemory, g["w_k"], _ = linear_backward(dk, memory, p["w_k"])
     dmemory_v, g["w_v"], _ = linear_backward(dv, memory, p["w_v"])
     dmemory += dmemory_v + dmean[:, None, :] / memory.shape[1]
