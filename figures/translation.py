@@ -10,8 +10,8 @@ import plotly.graph_objects as go
 from .matrix import matrix_heatmap, plot_text
 from .style import PALETTE, base_layout
 
-SOURCE_AXIS = "English: the source word being read"
-TARGET_AXIS = "German: the word being written"
+SOURCE_AXIS = "English word read"
+TARGET_AXIS = "German word written"
 COLOURS = {"attention": PALETTE[0], "bottleneck": PALETTE[1]}
 NAMES = {"attention": "Attention model", "bottleneck": "Bottleneck model"}
 GOLD = PALETTE[2]  # outlines of the gold alignment

@@ -207,3 +207,11 @@ def test_home_links_here_from_the_problem_and_the_uses():
     labels = {link.label for link in here}
     assert {"See it measured: two translators, one vector versus attention",
             "Translate with two trained models"} <= labels
+
+
+def test_a_sentence_longer_than_any_training_sentence_says_so():
+    long = LONG + " and the cow sleeps"  # 28 words: grammatical, longer than the 25 trained on
+    at = run({"text": long})
+    captions = " ".join(c.value for c in at.caption)
+    assert "28 words" in captions and "No training sentence was longer than 25 words" in captions
+    assert "No training sentence" not in " ".join(c.value for c in run().caption)

@@ -130,7 +130,9 @@ def show_translations(reading: Reading, outputs: dict[str, list[str]]) -> None:
     cols[0].markdown(" ".join(reference) if reference else "*none: the grammar cannot parse this sentence*")
     if reading.pair:
         seen = "held out: never seen in training" if is_held_out(reading.words) else "in the training split"
-        cols[0].caption(f"{len(reading.words)} words; this sentence is {seen}.")
+        longer = (f" No training sentence was longer than {g.MAX_LEN} words." if len(reading.words) > g.MAX_LEN
+                  else "")
+        cols[0].caption(f"{len(reading.words)} words; this sentence is {seen}.{longer}")
     for col, kind in zip(cols[1:], KINDS, strict=True):
         col.markdown(f"**{NAMES[kind]}**")
         col.markdown(word_line(outputs[kind], reference))
