@@ -125,6 +125,8 @@ after.markdown(
     "looks at the source word (or words) it translates. The whole sentence no longer has to fit "
     "into one vector, and the weights show where the translator looked."
 )
+st.page_link("pages/5_🌍_Translation.py", label="See it measured: two translators, one vector versus attention",
+             icon="🌍")
 
 st.header("Self-attention: a sentence paying attention to itself")
 st.markdown(
@@ -159,6 +161,7 @@ uses[0].markdown(
     "##### 🌍 Translation\nWhile writing each translated word, look back at the source words that "
     "matter for it: the task for which Bahdanau et al. (2015) introduced this kind of attention."
 )
+uses[0].page_link("pages/5_🌍_Translation.py", label="Translate with two trained models", icon="🌍")
 uses[1].markdown(
     "##### 🍎 Disambiguation\n*Apple is delicious* versus *Apple released a new product*: "
     "attention lets the words around *apple* change its vector, which is what a model needs to "

@@ -52,3 +52,15 @@ from .rnn import RNNParams, init_rnn, rnn_forward  # noqa: E402
 from .tiled import TileStep, tiled_attention  # noqa: E402
 
 __all__ += ["tiled_attention", "TileStep", "RNNParams", "init_rnn", "rnn_forward"]
+
+# Training and the translators (Translation page), imported on first use so that pages without them
+# start no slower: ``attention.grad.sdpa_backward``, ``attention.translation.load("attention")``.
+_LAZY = ("grad", "layers", "optim", "translation")
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -22,6 +22,7 @@ PAGES = [
     ),
     ("pages/3_🎓_Academic.py", "Academic", "🎓", "The formal treatment, with experiments"),
     ("pages/4_📈_Complexity.py", "Complexity", "📈", "Measure O(n²) live, and how FlashAttention escapes it"),
+    ("pages/5_🌍_Translation.py", "Translation", "🌍", "Two translators trained in numpy: one vector versus attention"),
 ]
 
 

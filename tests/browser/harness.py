@@ -124,3 +124,15 @@ def query_params(page) -> dict[str, list[str]]:
     from urllib.parse import parse_qs, urlparse
 
     return parse_qs(urlparse(page.url).query, keep_blank_values=True)
+
+
+def click_cell(page, chart, row: int, col: int) -> None:
+    """Click cell (row, col) of a plotly heatmap (``chart``: its ``.js-plotly-plot``) and wait for the rerun."""
+    chart.scroll_into_view_if_needed()
+    box = chart.bounding_box()
+    dx, dy = chart.evaluate(
+        f"el => [el._fullLayout.xaxis._offset + el._fullLayout.xaxis.d2p({col}),"
+        f" el._fullLayout.yaxis._offset + el._fullLayout.yaxis.d2p({row})]"
+    )
+    page.mouse.click(box["x"] + dx, box["y"] + dy)
+    wait_for_rerun(page)

@@ -19,6 +19,7 @@ URL_PATHS = {
     "pages/2_🧱_Build_it_step_by_step.py": "Build_it_step_by_step",
     "pages/3_🎓_Academic.py": "Academic",
     "pages/4_📈_Complexity.py": "Complexity",
+    "pages/5_🌍_Translation.py": "Translation",
 }
 EXISTING = [URL_PATHS[path] for path, *_ in PAGES if (ROOT / path).exists()]
 
