@@ -16,7 +16,8 @@ p50/p95 latency (request to ``script_finished``; these depend on how much of the
 got, printed as "core %"), failures, peak server memory (VmHWM) and the load average, then
 min/median/max over the runs with issue 16's targets. ``--rounds K`` runs K classes in a row on one
 server and prints its resident memory after each (does memory settle or grow?). ``--profile DIR``
-records each class run with ``py-spy record --gil`` (collapsed stacks) for ``--summarize-profile``.
+records each class run with ``py-spy record --gil`` (collapsed stacks; ``pip install py-spy``, not a
+test requirement) for ``--summarize-profile``.
 Exits 1 when a target is missed.
 """
 
