@@ -10,6 +10,10 @@ if [ ! -x /usr/bin/chromium ]; then  # Debian's Chromium for the browser tests (
   $SUDO apt-get update -qq
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
 fi
+if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then  # tests/test_scale_out.py: two processes behind nginx
+  $SUDO apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
+fi
 
 PY="${PYTHON:-python3}"
 "$PY" -m pip install -q -r requirements-dev.txt

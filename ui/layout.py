@@ -6,6 +6,8 @@ from pathlib import Path
 
 import streamlit as st
 
+import ui.preload  # noqa: F401 - first, once per process: what every session imports (issue 16)
+
 ROOT = Path(__file__).resolve().parent.parent
 
 APP_NAME = "Attention Explorer"

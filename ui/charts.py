@@ -1,0 +1,57 @@
+"""Plotly figures drawn without paying for plotly's validation on every rerun.
+
+Building a figure with ``plotly.graph_objects`` validates every property as it is set; on this app's
+pages that is most of the script's time (``benchmarks/bench_figures.py``: 11 ms of Home's 24 ms rerun,
+78 ms of Academic's 119 ms), while most students see the same default views. ``st.plotly_chart`` then
+takes a ``go.Figure`` as it is (a copy of its dict), but hands a plain ``dict`` to ``go.Figure(...)``
+and validates it all over again, so a dict is no shortcut.
+
+* :func:`cached_figure` runs a figure builder once per distinct arguments (per server process,
+  ``st.cache_data``) and returns its figure rebuilt from the stored spec without validation: what
+  many students share (default views, reference data, theory curves) is validated once.
+* :func:`unvalidated_figure` makes a ``go.Figure`` from a spec dict without validating it, for
+  builders that write their figure's dict directly (a spec must have been checked once, in a unit
+  test: ``go.Figure(spec)`` validates it).
+
+Either way the figure a student's browser receives is the same as the builder's own (``tests/test_charts.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import plotly.graph_objects as go
+import streamlit as st
+
+Figures = go.Figure | tuple[go.Figure, ...]
+
+
+def unvalidated_figure(spec: dict) -> go.Figure:
+    """``go.Figure(spec)`` without plotly's per-property validation (about ten times cheaper).
+
+    The figure's properties are stored as given, so later ``update_*`` calls on it are not validated
+    either: build the spec completely, then draw it.
+    """
+    return go.Figure(spec, _validate=False)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _specs(_builder: Callable[..., Figures], name: str, args: tuple, kwargs: dict) -> dict | tuple[dict, ...]:
+    """The spec(s) of ``_builder(*args, **kwargs)``; ``name`` (the builder's module and name) and the
+    arguments are the cache key (Streamlit does not hash a parameter whose name starts with "_")."""
+    out = _builder(*args, **kwargs)
+    return tuple(fig.to_dict() for fig in out) if isinstance(out, tuple) else out.to_dict()
+
+
+def cached_figure(builder: Callable[..., Figures], *args: Any, **kwargs: Any) -> Figures:
+    """``builder(*args, **kwargs)``, built once per distinct arguments and shared by every session.
+
+    ``builder`` is a figure builder of ``figures/`` (arrays in, a ``go.Figure`` or a tuple of them
+    out); its arguments must be hashable by Streamlit (numbers, strings, tuples, numpy arrays, pandas
+    frames). Each call returns new ``go.Figure`` objects, so a page may not change another's figure.
+    """
+    specs = _specs(builder, f"{builder.__module__}.{builder.__qualname__}", args, kwargs)
+    if isinstance(specs, tuple):
+        return tuple(unvalidated_figure(spec) for spec in specs)
+    return unvalidated_figure(specs)
