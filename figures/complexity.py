@@ -60,10 +60,12 @@ def _n_ticks(values: np.ndarray) -> dict:
 
 
 def _decade_ticks(values: np.ndarray) -> dict:
-    """Ticks of a log value axis: powers of ten only (or 1-2-5 within a short range), no crowded minor labels."""
+    """Ticks of a log value axis: powers of ten only (or 1-2-5 within a short range), no crowded minor labels;
+    large counts as powers of ten (10⁹, not "1B", which reads like bytes)."""
+    ticks = dict(exponentformat="power") if values.size and values.max() >= 1e5 else {}
     if values.size and np.log10(values.max() / values.min()) < 1.5:
-        return dict(dtick="D2")  # 1, 2, 5 of each decade
-    return dict(dtick=1)
+        return dict(ticks, dtick="D2")  # 1, 2, 5 of each decade
+    return dict(ticks, dtick=1)
 
 
 def _loglog(fig: go.Figure, x_title: str, y_title: str) -> go.Figure:
@@ -110,7 +112,7 @@ def theory_figures(ns: Sequence[int], d: int, heads: int, naive_bytes: Sequence[
         x=n, y=np.asarray(naive_bytes, float) / MIB, mode="lines+markers", name="naive: the H × n × n weights",
         line=dict(color=COLOURS["naive"]), hovertemplate="n = %{x:,}: %{y:,.3g} MiB<extra>naive</extra>"))
     memory.add_trace(go.Scatter(
-        x=n, y=np.asarray(tiled_bytes, float) / MIB, mode="lines+markers", name="tiled: a few tiles + the output",
+        x=n, y=np.asarray(tiled_bytes, float) / MIB, mode="lines+markers", name="tiled: a fixed tile + the n × d output",
         line=dict(color=COLOURS["tiled"]), hovertemplate="n = %{x:,}: %{y:,.3g} MiB<extra>tiled</extra>"))
     _limit_line(memory, n, budget_bytes / MIB, f"this server's budget per measurement: {budget_bytes / MIB:,.0f} MiB")
     _loglog(memory, "sequence length n", "extra memory (MiB, float32)")
@@ -205,7 +207,7 @@ def gflops_figure(table: pd.DataFrame, matmul_gflops: float) -> go.Figure:
     fig.update_xaxes(type="log", title="sequence length n", **_n_ticks(_values(fig, "x")))
     fig.update_yaxes(title="GFLOP/s (4·n²·d·H / time)", rangemode="tozero")
     fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.22, x=0))
-    return base_layout(fig, title="Speed reached, against this machine's matmul speed", height=400)
+    return base_layout(fig, title="Speed reached vs a plain matrix product", height=400)
 
 
 def rnn_time_figure(table: pd.DataFrame) -> go.Figure:
@@ -235,20 +237,22 @@ def steps_figure(ns: Sequence[int]) -> go.Figure:
 
 
 def _failure_marks(fig: go.Figure, failed: list[tuple[str, int, str]]) -> None:
-    """Each kernel's first failure as a dotted vertical line at its n, labelled at the top: no invented y."""
-    for row, (name, n, colour) in enumerate(failed):
-        fig.add_shape(type="line", xref="x", yref="paper", x0=n, x1=n, y0=0, y1=1,
-                      line=dict(color=colour, dash="dot", width=2))
-        fig.add_annotation(xref="x", yref="paper", x=np.log10(n), y=1 - 0.07 * row, text=f"✗ {name}: out of memory "
-                           f"at n = {n:,}", showarrow=False, xanchor="right", yanchor="top",
-                           font=dict(color=colour, size=12), bgcolor="rgba(255,255,255,0.7)")
+    """Each kernel's first failure as a dotted vertical line at its n, spanning the chart's measured
+    values and named in the legend: a place on the n axis, no invented measurement (and no label
+    that could cover the data)."""
+    y = _values(fig, "y")
+    for name, n, colour in failed:
+        fig.add_trace(go.Scatter(
+            x=[n, n], y=[float(y.min()), float(y.max())], mode="lines", name=f"✗ {name}: out of memory at n = {n:,}",
+            line=dict(color=colour, dash="dot", width=2),
+            hovertemplate=f"n = {n:,}: {name} ran out of memory; nothing measured<extra></extra>"))
 
 
 def gpu_figures(data: pd.DataFrame, causal: bool) -> tuple[go.Figure, go.Figure]:
     """H100 reference: (time vs n, memory vs n) per kernel, log-log; only what was measured is drawn.
 
-    A kernel that ran out of memory gets a dotted line at the first n where it failed; sizes not
-    tried after that (``skipped_after_oom``) are not drawn at all.
+    A kernel that ran out of memory gets a dotted vertical line at the first n where it failed;
+    sizes not tried after that (``skipped_after_oom``) are not drawn at all.
     """
     data = data[data["causal"] == causal]
     kind = "causal" if causal else "non-causal"
@@ -269,39 +273,42 @@ def gpu_figures(data: pd.DataFrame, causal: bool) -> tuple[go.Figure, go.Figure]
             failed.append((name, int(oom["n"].min()), colour))
     _limit_line(mem_fig, data[data["status"] == "ok"]["n"].to_numpy(float), H100_GB,
                 "80 GB: the memory the card is named for (H100 80GB)")
-    _loglog(time_fig, "sequence length n", "milliseconds per call")
-    _loglog(mem_fig, "sequence length n", "peak extra GPU memory (GB)")
     for fig in (time_fig, mem_fig):
         _failure_marks(fig, failed)
-    base_layout(time_fig, title=f"H100 time, 16 heads, d = 64, bf16, {kind}", height=440)
-    base_layout(mem_fig, title=f"H100 memory ({kind}): the naive kernel hits the wall", height=440)
+    _loglog(time_fig, "sequence length n", "milliseconds per call")
+    _loglog(mem_fig, "sequence length n", "peak extra GPU memory (GB)")
+    base_layout(time_fig, title=f"H100 time ({kind}), 16 heads, d = 64", height=440)
+    base_layout(mem_fig, title=f"H100 memory ({kind}): naive hits the wall", height=440)
     return time_fig, mem_fig
 
 
 def online_softmax_figure(scores: Sequence[float], block: int, blocks_read: int, row_max: float,
                           row_sum: float) -> go.Figure:
-    """One query's scores over the keys: blocks read so far coloured, the running max drawn across.
+    """One query's scores over the keys: the block just read, the blocks read before, the keys not read
+    yet (one legend entry each), and the running max drawn across.
 
     The running max is a legend entry (not an annotation, which would sit on the tallest bar's label),
     dotted lines separate the blocks, and the y range leaves room for the value labels.
     """
     s = np.asarray(scores, float)
     seen = min(len(s), blocks_read * block)
-    current = range(max(0, seen - block), seen)
-    colours = [PALETTE[1] if j in current else COLOURS["tiled"] if j < seen else "#c8c8c8" for j in range(len(s))]
-    fig = go.Figure(go.Bar(
-        x=list(range(len(s))), y=s, marker_color=colours, name="score q·kⱼ/√d (labelled once read)",
-        text=[f"{v:.2f}" if j < seen else "" for j, v in enumerate(s)], textposition="outside", cliponaxis=False,
-        customdata=["read" if j < seen else "not read yet" for j in range(len(s))],
-        hovertemplate="k%{x}: score %{y:.3f} (%{customdata})<extra></extra>"))
+    fig = go.Figure()
+    for name, keys, colour in (("just read", range(max(0, seen - block), seen), PALETTE[1]),
+                               ("read before", range(0, max(0, seen - block)), COLOURS["tiled"]),
+                               ("not read yet", range(seen, len(s)), "#c8c8c8")):
+        keys = list(keys)
+        fig.add_trace(go.Bar(
+            x=keys, y=s[keys], marker_color=colour, name=f"score q·kⱼ/√d, {name}",
+            text=[f"{s[j]:.2f}" for j in keys] if name != "not read yet" else None, textposition="outside",
+            cliponaxis=False, hovertemplate="k%{x}: score %{y:.3f} (" + name + ")<extra></extra>"))
     fig.add_trace(go.Scatter(x=[-0.5, len(s) - 0.5], y=[row_max, row_max], mode="lines",
-                             name=f"running max m = {row_max:.3f}", line=dict(color=COLOURS["naive"], dash="dash"),
+                             name=f"running max m = {row_max:.3f}", line=dict(color=PALETTE[3], dash="dash", width=2),
                              hoverinfo="name"))
     for edge in range(block, len(s), block):
         fig.add_vline(x=edge - 0.5, line=dict(color="#8c8c8c", dash="dot", width=1))
     pad = 0.18 * max(float(np.ptp(s)), 1.0)  # room for the labels above and below the bars
-    fig.update_xaxes(title="keys, in blocks (orange: the block just read; grey: not read yet)", tickmode="array",
-                     tickvals=list(range(len(s))), ticktext=[f"k{j}" for j in range(len(s))])
+    fig.update_xaxes(title=f"keys, in blocks of {block}", tickmode="array", tickvals=list(range(len(s))),
+                     ticktext=[f"k{j}" for j in range(len(s))], range=[-0.5, len(s) - 0.5])
     fig.update_yaxes(title="scaled score", range=[min(0.0, float(s.min())) - pad, max(0.0, float(s.max())) + pad])
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.25, x=0))
-    return base_layout(fig, title=f"After block {blocks_read}: m = {row_max:.3f}, ℓ = {row_sum:.3f}", height=400)
+    fig.update_layout(barmode="overlay", legend=dict(orientation="h", yanchor="top", y=-0.25, x=0))
+    return base_layout(fig, title=f"After block {blocks_read}: m = {row_max:.3f}, ℓ = {row_sum:.3f}", height=420)

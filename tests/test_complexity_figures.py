@@ -100,19 +100,23 @@ def test_gpu_figures_draw_only_what_was_measured(causal, oom_at, never_tried):
     rows = data[data["causal"] == causal]
     measured = {(v, n) for v, n in rows[rows["status"] == "ok"][["variant", "n"]].itertuples(index=False)}
     for fig in (time_fig, mem_fig):
+        kernels = 0
         for trace in fig.data:  # every kernel's points are measurements: no invented y, nothing never tried
             variant = next((v for v, name in NAMES.items() if name == trace.name), None)
             if variant:
+                kernels += 1
                 assert {(variant, int(n)) for n in trace.x} <= measured
-        naive = traces(fig, "naive")[0]
+        assert kernels == 4
+        naive = traces(fig, "naive (whole")[0]
         assert oom_at not in list(naive.x) and not set(never_tried) & set(naive.x)
-        # the failure: a dotted line at the n where it happened, labelled at the top (paper coordinates)
-        (line,) = [s for s in fig.layout.shapes if s.yref == "paper"]
-        assert line.x0 == line.x1 == oom_at and (line.y0, line.y1) == (0, 1)
-        (label,) = fig.layout.annotations
-        assert label.yref == "paper" and label.x == pytest.approx(np.log10(oom_at))  # log axes: log10 position
-        assert label.text == f"✗ naive (whole n × n matrix): out of memory at n = {oom_at:,}"
-        assert not any(str(n) in label.text or f"{n:,}" in label.text for n in never_tried)
+        # the failure: a vertical line at the n where it happened, across the chart's own values, named in
+        # the legend (no annotation that could cover the data)
+        (line,) = traces(fig, "out of memory")
+        assert line.name == f"✗ naive (whole n × n matrix): out of memory at n = {oom_at:,}"
+        assert list(line.x) == [oom_at, oom_at] and line.line.dash == "dot"
+        values = np.concatenate([np.asarray(t.y, float) for t in fig.data if t is not line])
+        assert list(line.y) == [values.min(), values.max()]
+        assert not fig.layout.annotations and not any(f"{n:,}" in t.name for t in fig.data for n in never_tried)
     assert list(traces(mem_fig, "80 GB")[0].y) == [80.0, 80.0]
     flash = traces(mem_fig, "FlashAttention-2")[0]
     assert flash.x[-1] == 131072 and flash.y[-1] == pytest.approx(0.2768, abs=1e-3)
@@ -157,10 +161,11 @@ def test_online_softmax_figure_colours_what_was_read():
     scores = np.array([0.5, -1.0, 2.0, 0.1, 0.3, -0.2])
     fig = online_softmax_figure(scores, block=2, blocks_read=2, row_max=2.0, row_sum=1.5)
     assert_titled_and_fluid(fig)
-    colours = list(fig.data[0].marker.color)
-    assert colours[2] == colours[3] != colours[0]  # the block just read stands out
-    assert colours[4] == colours[5] != colours[0]  # not read yet
-    assert list(fig.data[0].text)[4:] == ["", ""]
+    just, before, unread = (traces(fig, name)[0] for name in ("just read", "read before", "not read yet"))
+    assert list(just.x) == [2, 3] and list(before.x) == [0, 1] and list(unread.x) == [4, 5]
+    np.testing.assert_allclose(just.y, [2.0, 0.1])
+    assert len({just.marker.color, before.marker.color, unread.marker.color}) == 3
+    assert list(just.text) == ["2.00", "0.10"] and unread.text is None  # unread scores are not told yet
     assert "m = 2.000" in fig.layout.title.text and "ℓ = 1.500" in fig.layout.title.text
     assert list(fig.layout.xaxis.ticktext) == ["k0", "k1", "k2", "k3", "k4", "k5"]
 
@@ -175,4 +180,5 @@ def test_online_softmax_figure_labels_do_not_overlap():
     assert list(running.y) == [2.0, 2.0] and list(running.x) == [-0.5, 5.5]
     assert sorted(s.x0 for s in fig.layout.shapes) == [1.5, 3.5]
     low, high = fig.layout.yaxis.range
-    assert low < -1.0 - 0.3 and high > 2.0 + 0.3 and fig.data[0].cliponaxis is False
+    assert low < -1.0 - 0.3 and high > 2.0 + 0.3 and all(t.cliponaxis is False for t in fig.data if t.type == "bar")
+    assert fig.layout.barmode == "overlay"

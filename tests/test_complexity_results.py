@@ -78,7 +78,8 @@ def test_d_text_follows_the_measured_line():
     assert "stray from it by at most 0%." in text and "Its value at d = 0, 2 ms" in text
     bent = straight.assign(median_ms=[1.0, 6.0, 2.0, 9.0])
     text = d_text(bent, (0.07, -0.5))
-    assert "more than a straight line allows" in text and "shows no part that stays when d shrinks" in text
+    assert "more than a straight line allows" in text and "reaches zero at d ≈ 7, not below d = 0" in text
+    assert "did not grow with d at all" in d_text(bent, (-0.01, 5.0))
     assert "Too few values of d" in d_text(straight.iloc[:1], (float("nan"), float("nan")))
 
 

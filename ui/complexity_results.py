@@ -203,10 +203,13 @@ def d_text(d_table: pd.DataFrame, fit: tuple[float, float]) -> str:
              f"d, and the measured points stray from it by at most {stray:.0%}")
     text += ("." if stray <= 0.15 else ": more than a straight line allows; the speed of a matrix product also "
              "depends on its shape (and on the machine's load).")
-    if intercept > 0:
+    if slope <= 0:
+        text += " In this run the time did not grow with d at all: other costs (or the machine's load) hid it."
+    elif intercept > 0:
         text += f" Its value at d = 0, {intercept:.3g} ms, estimates the part that does not grow with d."
     else:
-        text += " Here the line meets zero at a positive d, so this run shows no part that stays when d shrinks."
+        text += (f" Here the fitted line reaches zero at d ≈ {-intercept / slope:.0f}, not below d = 0, so this run "
+                 "does not show that part.")
     return text
 
 
