@@ -65,8 +65,15 @@ c1.select_slider("Shortest n", N_OPTIONS, key=state.key("n_min"), on_change=orde
 c2.select_slider("Longest n", N_OPTIONS, key=state.key("n_max"), on_change=order_range)
 c3.select_slider("Head dimension d", D_OPTIONS, key=state.key("d"))
 c4.slider("Heads H", 1, 8, key=state.key("heads"), help="Independent attention computations side by side")
-ns = [n for n in N_OPTIONS if state["n_min"] <= n <= state["n_max"]]
-d, heads = int(state["d"]), int(state["heads"])
+
+
+def chosen() -> tuple[list[int], int, int]:
+    """The sizes on the sliders now (also inside a callback, before the sliders are drawn again)."""
+    low, high = sorted((state["n_min"], state["n_max"]))
+    return [n for n in N_OPTIONS if low <= n <= high], int(state["d"]), int(state["heads"])
+
+
+ns, d, heads = chosen()
 budget, seconds = memory_budget_bytes(), time_budget_s()
 
 st.header("2 · What theory predicts")
@@ -85,8 +92,9 @@ st.caption(f"Measurements run one at a time on this server, first come first ser
            "if someone asked for the same sizes just before you, you watch their run live. Timings are never cached: "
            "a run's numbers go only to the students who asked while it was queued or running. (The person who "
            f"deploys the app sets the limits with {MEMORY_ENV} and {TIME_ENV}.)")
-if st.button("▶️ Run measurement", type="primary", key="complexity_run"):
-    complexity_live.request(Settings.from_page(ns, d, heads, D_OPTIONS))
+# on_click: the request joins the queue at the very start of the rerun (first come, first served)
+st.button("▶️ Run measurement", type="primary", key="complexity_run",
+          on_click=lambda: complexity_live.request(Settings.from_page(*chosen(), D_OPTIONS)))
 status_box = st.empty()
 waiting = complexity_live.show(status_box)
 results = st.session_state.get(complexity_live.RESULTS_KEY)

@@ -130,6 +130,17 @@ def test_small_run_fills_charts_table_and_csv():
     assert not any("Runtime against n" in t for t in titles(app_page(PAGE, SMALL).run()))
 
 
+def test_run_measures_the_sizes_on_the_sliders_when_pressed():
+    """A slider moved and Run pressed in the same rerun: the run uses the new sizes, as the page shows."""
+    at = app_page(PAGE, SMALL).run()
+    at.select_slider(key="complexity.n_max").set_value(256)
+    at.select_slider(key="complexity.d").set_value(32)
+    at.button(key="complexity_run").click().run(timeout=60)
+    df = table(at)
+    assert set(df[df["series"] == "against n"]["n"]) == {64, 128, 256} and set(df["d"]) >= {32}
+    assert params(at)["n_max"] == "256"
+
+
 def test_oversized_request_is_refused_with_what_it_would_need():
     at = app_page(PAGE, {"n_min": "8192", "n_max": "16384", "heads": "8"}).run()
     assert not at.exception

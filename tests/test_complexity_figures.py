@@ -19,7 +19,7 @@ from figures.complexity import (
     steps_figure,
     theory_figures,
 )
-from ui.complexity_run import gpu_reference
+from ui.complexity_results import gpu_reference
 
 
 def measurements() -> pd.DataFrame:

@@ -14,13 +14,14 @@ from figures.complexity import memory_figure, runtime_figure
 from ui.complexity_results import (
     d_text,
     gflops_text,
+    gpu_reference,
     gpu_story,
     noise_text,
     rnn_verdict,
     shown_table,
     slopes_text,
 )
-from ui.complexity_run import gpu_reference, results_table, slopes
+from ui.complexity_run import results_table, slopes
 
 from .conftest import app_page
 

@@ -1,6 +1,7 @@
 """The Complexity page's side of the measurement queue: ask, show the place or the live run, take the results.
 
-The measurement itself runs in the queue's worker thread (:mod:`ui.complexity_queue`). A session only
+The measurement itself runs in a process of its own, driven by the queue's worker thread
+(:mod:`ui.complexity_queue`, :mod:`ui.complexity_process`). A session only
 holds a ticket in its session state and reads the queue's status: whatever Streamlit raises inside
 an ``st.*`` call here (a rerun, a stop, a closed tab), there is no lock to leak and no measurement to
 interrupt. The page script calls :func:`request` when Run is pressed, :func:`show` where the status
@@ -10,14 +11,14 @@ belongs, and :func:`follow` as its very last call (the live view, without rerunn
 from __future__ import annotations
 
 import math
-import time
 
 import streamlit as st
 from streamlit import runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from ui.complexity_process import MeasuringProcess
 from ui.complexity_queue import DONE, DROPPED, FAILED, LIVE, MeasurementQueue, QueueFull, Status, Ticket
-from ui.complexity_run import Settings, measure, time_budget_s
+from ui.complexity_run import Settings, time_budget_s
 
 RESULTS_KEY = "complexity.results"  # session_state: this student's last results
 TICKET_KEY = "complexity.ticket"  # session_state: this student's place in the queue (a Ticket), if any
@@ -32,8 +33,9 @@ def _lease_s() -> float:
     return 3 * time_budget_s() + 30
 
 
-# One queue per server process, shared by every session (module state survives reruns).
-QUEUE = MeasurementQueue(measure, lease_s=_lease_s)
+# One queue per server process, shared by every session (module state survives reruns); it measures
+# in a process of its own (see ui.complexity_process for why).
+QUEUE = MeasurementQueue(MeasuringProcess(), lease_s=_lease_s)
 
 
 def _session_alive():
@@ -154,8 +156,3 @@ def _running_text(status: Status) -> str:
         text += (f" {others} other student{'s' if others > 1 else ''} asked for the same sizes meanwhile and "
                  f"{'are' if others > 1 else 'is'} watching this same run.")
     return text
-
-
-def finished_at(results: dict) -> str:
-    """When a run ended, as server-local clock time."""
-    return time.strftime("%H:%M:%S", time.localtime(results["finished_at"]))

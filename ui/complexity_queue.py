@@ -34,7 +34,7 @@ LIVE = (QUEUED, RUNNING)
 _LOG = logging.getLogger(__name__)
 
 # runner(settings, report) -> result; report(fraction, text, news=None) raises Abandoned once the
-# queue has given up on the run
+# queue has given up on the run (report(None) only checks that)
 Runner = Callable[[Hashable, Callable[..., None]], Any]
 
 
@@ -102,7 +102,8 @@ class MeasurementQueue:
     runner : callable
         ``runner(settings, report)`` runs one measurement in the worker thread and returns its
         result; it calls ``report(fraction, text, news=None)`` as it goes (``news``: one line of
-        results to show live).
+        results to show live), or ``report(None)`` just to learn (by :class:`Abandoned`) that the
+        queue has given up on it.
     lease_s : callable or float
         Longest a run may take before it is abandoned (a callable is read at each check, e.g.
         from the deployer's time budget).
@@ -316,10 +317,12 @@ class MeasurementQueue:
                 self._settle(request, generation)
 
     def _reporter(self, request: _Request, generation: int) -> Callable[..., None]:
-        def report(fraction: float, text: str, news: str | None = None) -> None:
+        def report(fraction: float | None, text: str = "", news: str | None = None) -> None:
             with self._cond:
                 if generation != self._generation:
                     raise Abandoned
+                if fraction is None:  # only asking whether the run is still wanted
+                    return
                 request.fraction, request.text = min(max(float(fraction), 0.0), 1.0), text
                 if news:
                     request.news.append(news)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from attention.measure import BLOCK_K, BLOCK_Q, MATMUL_SIZE, call_bytes
+from attention.measure import BLOCK_K, BLOCK_Q, GPU_REFERENCE_CSV, MATMUL_SIZE, call_bytes
 from figures.complexity import (
     d_figure,
     gflops_figure,
@@ -27,7 +27,6 @@ from ui.complexity_run import (
     SLOPE_POINTS,
     UNSTEADY_RATIO,
     d_fit,
-    gpu_reference,
     refused_sizes,
     slopes,
     timings_were_noisy,
@@ -41,6 +40,12 @@ DISPLAY = {  # table column -> heading shown to students and in the CSV
 }
 H100_HEADS, H100_HEAD_DIM, BF16_BYTES = 16, 64, 2  # the shape of every H100 measurement (attention/data/README.md)
 H100_NAMED_BYTES = 80e9  # "H100 80GB": the memory the card is named for
+
+
+@st.cache_data(max_entries=1)
+def gpu_reference() -> pd.DataFrame:
+    """The H100 measurements shipped with the app (static data; provenance in attention/data/README.md)."""
+    return pd.read_csv(GPU_REFERENCE_CSV)
 
 
 def fmt(x: float) -> str:

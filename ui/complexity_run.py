@@ -4,8 +4,9 @@
   they would have needed (``ATTENTION_EXPLORER_MEMORY_BUDGET_MB``, default 512);
 - time: a whole run stops after about ``ATTENTION_EXPLORER_TIME_BUDGET_S`` seconds (default 10)
   and reports what it measured by then;
-- one measurement at a time per server process: :mod:`ui.complexity_live` queues the requests
-  and runs :func:`measure` in the queue's worker thread (so nothing here calls ``st.*``);
+- one measurement at a time per server: :mod:`ui.complexity_live` queues the requests, and
+  :mod:`ui.complexity_process` runs :func:`measure` in a process of its own (this module imports
+  no streamlit, so that process starts light);
 - nothing is cached: a run's numbers go to the students who asked for it while it was queued or
   running, never to a later run.
 """
@@ -21,10 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import streamlit as st
 
 from attention.measure import (
-    GPU_REFERENCE_CSV,
     Job,
     Result,
     estimate_peak_bytes,
@@ -223,9 +222,3 @@ def measure(settings: Settings, report: Callable[..., None]) -> dict:
         "settings": {"ns": list(settings.ns), "d": settings.d, "heads": settings.heads},
         "one_thread": threadpool_limits is not None,
     }
-
-
-@st.cache_data(max_entries=1)
-def gpu_reference() -> pd.DataFrame:
-    """The H100 measurements shipped with the app (static data; provenance in attention/data/README.md)."""
-    return pd.read_csv(GPU_REFERENCE_CSV)
