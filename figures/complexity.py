@@ -165,7 +165,7 @@ def memory_figure(table: pd.DataFrame, slopes: dict[str, float], model_n: Sequen
     refused = table[(table["status"] == "over memory budget") & table["method"].isin(["naive", "tiled"])]
     if not refused.empty:
         fig.add_trace(go.Scatter(
-            x=refused["n"], y=refused["estimate_mib"], mode="markers", name="refused: over the memory budget",
+            x=refused["n"], y=refused["estimate_mib"], mode="markers", name="refused: estimated need over the budget",
             marker=dict(symbol="x-open", size=12, color=COLOURS["limit"]),
             hovertemplate="n = %{x:,}: would need ≈ %{y:,.0f} MiB, not run<extra></extra>"))
     _loglog(fig, "sequence length n", "peak extra memory (MiB)")

@@ -110,7 +110,7 @@ complexity_results.render_rnn(results, results["settings"]["ns"] if results else
 st.header("5 · At GPU scale: the memory wall")
 complexity_results.render_gpu(state)
 
-st.header("6 · How tiled attention escapes: the online softmax")
+st.header("6 · How tiled attention escapes the memory wall: the online softmax")
 complexity_online.render(state)
 
 state.sync()

@@ -12,8 +12,9 @@ from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 
 from ui import complexity_live
 from ui.complexity_online import DEFAULT_SEED, STEPS
-from ui.complexity_queue import RUNNING
+from ui.complexity_queue import QUEUED, RUNNING, Status
 from ui.complexity_run import Settings
+from ui.layout import PAGES
 
 from .conftest import app_page, chart_specs
 
@@ -94,6 +95,12 @@ def press_run_in_background(at) -> threading.Thread:
 
 def waiting_settings() -> list:
     return complexity_live.QUEUE.snapshot()["waiting"]
+
+
+def test_page_description_claims_only_the_memory_escape():
+    """FlashAttention escapes the O(n²) memory, not the O(n²·d) time."""
+    (description,) = [p[3] for p in PAGES if p[1] == "Complexity"]
+    assert "memory" in description and "escapes it" not in description
 
 
 def test_first_load_shows_theory_and_reference_charts_before_any_run():
@@ -252,7 +259,8 @@ def test_ten_sessions_pressing_at_once_all_see_their_place_then_results(gates, m
         shown = [i.value for i in at.info if "in the queue" in i.value]
         assert len(shown) == 1, [i.value for i in at.info]
         assert f"You are number {place} in the queue" in shown[0]
-        assert f"{place} measurement{'s' if place > 1 else ''} run{'' if place > 1 else 's'} before yours" in shown[0]
+        assert (f"{place} measurements run before yours, the one running now included" if place > 1
+                else "the measurement running now is the only one before yours") in shown[0]
         assert ("Someone asked for the same sizes before you" in shown[0]) == (asked.index(ask) < i)
         assert not any(t.startswith("Runtime against n") for t in titles(at))
     runs_before = complexity_live.QUEUE.runs
@@ -265,6 +273,23 @@ def test_ten_sessions_pressing_at_once_all_see_their_place_then_results(gates, m
         df = table(at)
         assert set(df[df["series"] == "against n"]["n"]) == {n for n in (64, 128, 256) if a <= n <= b}
         assert d in set(df["d"])
+
+
+def test_queued_text_counts_what_runs_first_and_bounds_the_wait():
+    ask = settings(64, 256, 16)
+
+    def status(place, ahead, running_for, joined=False):
+        return Status(QUEUED, ask, place, ahead, running_for, 0.0, "", (), 1, joined, 7.4, None, "", 0)
+
+    text = complexity_live._queued_text(status(3, 3, 4.0), 10.0)
+    assert "You are number 3 in the queue** (n = 64 to 256, d = 16, 1 head)" in text
+    assert "3 measurements run before yours, the one running now included" in text
+    assert "within about 27 s" in text and "(waiting for 7 s so far)" in text  # 10 - 4 + 2 x 10, rounded up
+    text = complexity_live._queued_text(status(2, 2, 0.0, joined=True), 10.0)  # between two runs
+    assert "2 measurements run before yours." in text and "within about 11 s" in text
+    assert "Someone asked for the same sizes before you" in text
+    assert "the measurement running now is the only one before yours" in complexity_live._queued_text(
+        status(1, 1, 2.0), 10.0)
 
 
 def test_url_values_are_clamped_snapped_and_ordered():

@@ -129,10 +129,11 @@ def _draw(box, status: Status) -> None:
 
 def _queued_text(status: Status, budget: float) -> str:
     """Place, what runs first, and a bound on the wait, for a queued request."""
-    ahead = ("1 measurement runs before yours" if status.ahead == 1
-             else f"{status.ahead} measurements run before yours")
-    if status.running_for:
-        ahead += ", the one running now included"
+    if status.running_for and status.ahead == 1:
+        ahead = "the measurement running now is the only one before yours"
+    else:
+        ahead = f"{status.ahead} measurement{'s run' if status.ahead > 1 else ' runs'} before yours"
+        ahead += ", the one running now included" if status.running_for else ""
     eta = max(budget - status.running_for, 0.0) * (status.running_for > 0) + (status.place - 1) * budget
     text = (f"**You are number {status.place} in the queue** ({status.settings.describe()}): {ahead}. Each stops "
             f"after about {budget:g} s, so yours should start within about {math.ceil(eta + 1)} s "
