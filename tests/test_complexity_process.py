@@ -4,6 +4,7 @@ the server (an error, a crash, a hang past the lease)."""
 from __future__ import annotations
 
 import sys
+import threading
 import time
 
 import pytest
@@ -60,6 +61,31 @@ def test_an_abandoned_run_kills_its_child():
     with pytest.raises(Abandoned):
         runner(SMALL, report)
     assert calls == [None] and runner._process is None  # checked while waiting, then killed
+
+
+def test_a_run_stuck_with_the_child_is_ended_by_the_next_run():
+    """A run that still holds the child (its queue gave up on it, but it never heard) cannot block the next."""
+    runner = MeasuringProcess(HANG)
+    outcome = {}
+
+    def stuck():
+        try:
+            runner(SMALL, lambda *args, **kwargs: None)  # never told to stop
+        except RuntimeError as exc:
+            outcome["stuck"] = str(exc)
+
+    thread = threading.Thread(target=stuck)
+    thread.start()
+    while runner._process is None:
+        time.sleep(0.01)
+    with pytest.raises(Abandoned):  # the next run takes over the child slot, then is abandoned itself
+
+        def report(fraction, text="", news=None):
+            raise Abandoned
+
+        runner(SMALL, report)
+    thread.join(60)
+    assert "stopped unexpectedly" in outcome["stuck"] and runner._process is None
 
 
 def test_the_queue_survives_a_hanging_measurement():

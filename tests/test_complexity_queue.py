@@ -154,11 +154,13 @@ def test_requests_nobody_follows_are_dropped_when_their_turn_comes(runner):
     until(lambda: queue.status(a).state == RUNNING)
     gone = queue.submit("gone", alive=lambda: False)  # its session has disconnected
     crashed = queue.submit("crashed", alive=lambda: 1 / 0)  # a session check that fails keeps the place
+    elsewhere = queue.submit("elsewhere", alive=lambda: True)  # connected, on another page: never asks
     here = queue.submit("here", alive=lambda: True)
+    queue.stale_s = 0  # "elsewhere" is unseen from now on, but its session is connected
     runner.gate("a").set()
     assert finish(queue, here).state == DONE and finish(queue, crashed).state == DONE
-    assert queue.status(gone).state == DROPPED
-    assert runner.started == ["a", "crashed", "here"]
+    assert queue.status(gone).state == DROPPED and elsewhere.request.state == DONE
+    assert runner.started == ["a", "crashed", "elsewhere", "here"]
 
 
 def test_a_stale_heartbeat_drops_a_queued_request(runner):

@@ -108,9 +108,9 @@ def _take(ticket: Ticket, status: Status) -> None:
         st.session_state[NOTICE_KEY] = ("error", f"Your measurement did not finish: {status.error}. Press **Run "
                                                  "measurement** to try again.")
     elif status.state == DROPPED:
-        st.session_state[NOTICE_KEY] = ("info", "Your place in the queue lapsed because this page stopped following "
-                                                "it (the tab was closed or **Stop** was pressed). Press **Run "
-                                                "measurement** to queue again.")
+        st.session_state[NOTICE_KEY] = ("info", "Your place in the queue lapsed: when its turn came, this browser tab "
+                                                "had lost its connection to the server. Press **Run measurement** to "
+                                                "queue again.")
 
 
 def _draw(box, status: Status) -> None:

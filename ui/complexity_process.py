@@ -63,31 +63,42 @@ class MeasuringProcess:
         self.started = 0  # processes started (for tests)
 
     def __call__(self, settings, report: Callable[..., None]):
-        with self._lock:
-            self._ensure()
-            try:
-                self._outbox.send(settings)
-                while True:
-                    if self._inbox.poll(POLL_S):
-                        kind, *payload = self._inbox.recv()  # EOFError if the child has died
-                        if kind == "progress":
-                            report(*payload)
-                        elif kind == "done":
-                            return payload[0]
-                        elif kind == "memory":
-                            raise MemoryError
-                        else:
-                            raise RuntimeError(payload[0])
-                    elif self._process.poll() is None:
-                        report(None)  # raises Abandoned if the queue has given up on this run
+        if not self._lock.acquire(timeout=4 * POLL_S):  # an abandoned run still holds it: end that run
+            self._end()
+            if not self._lock.acquire(timeout=30):
+                raise RuntimeError("the measuring process did not come free")
+        try:
+            return self._run(settings, report)
+        finally:
+            self._lock.release()
+
+    def _run(self, settings, report: Callable[..., None]):
+        """One run in the child (the caller holds the lock)."""
+        self._ensure()
+        process, inbox = self._process, self._inbox  # kept: another thread may end this child meanwhile
+        try:
+            self._outbox.send(settings)
+            while True:
+                if inbox.poll(POLL_S):
+                    kind, *payload = inbox.recv()  # EOFError if the child has died
+                    if kind == "progress":
+                        report(*payload)
+                    elif kind == "done":
+                        return payload[0]
+                    elif kind == "memory":
+                        raise MemoryError
                     else:
-                        raise EOFError
-            except (EOFError, OSError):  # the child crashed (or was killed by the system)
-                code = self._end()
-                raise RuntimeError(f"the measuring process stopped unexpectedly (exit code {code})") from None
-            except Abandoned:  # a run nobody waits for any more: kill it
-                self._end()
-                raise
+                        raise RuntimeError(payload[0])
+                elif process.poll() is None:
+                    report(None)  # raises Abandoned if the queue has given up on this run
+                else:
+                    raise EOFError
+        except (EOFError, OSError):  # the child crashed (or was killed by the system)
+            code = self._end()
+            raise RuntimeError(f"the measuring process stopped unexpectedly (exit code {code})") from None
+        except Abandoned:  # a run nobody waits for any more: kill it
+            self._end()
+            raise
 
     def _ensure(self) -> None:
         if self._process is not None and self._process.poll() is None:

@@ -11,8 +11,8 @@ when one measurement runs at a time, so:
 - every waiting student can read their **place** in the queue at any moment (:meth:`status`);
 - **no single failure can wedge it**: a runner that raises fails only its own request; one that
   runs past ``lease_s`` is abandoned (its request fails, a fresh worker serves the rest, and the
-  old run is stopped at its next report); a request nobody watches any more is dropped when its
-  turn comes; a worker that died is replaced on the next request.
+  old run is stopped at its next report); a request whose students have all disconnected is
+  dropped when its turn comes; a worker that died is replaced on the next request.
 
 Nothing here imports streamlit: the page (``ui.complexity_live``) draws what :meth:`status` says.
 Results are never cached: a request that has finished is never joined, only a live one.
@@ -108,8 +108,8 @@ class MeasurementQueue:
         Longest a run may take before it is abandoned (a callable is read at each check, e.g.
         from the deployer's time budget).
     stale_s : float
-        A queued request whose tickets have all gone unseen this long (or whose sessions are
-        gone) is dropped when its turn comes.
+        A queued request whose sessions have all disconnected (``alive``), or, for tickets without
+        that check, gone unseen this long, is dropped when its turn comes.
     settle_s : float
         After a run, wait up to this long for its students to take their results before the next
         run starts (their page redraw would otherwise slow the next student's timings).
@@ -264,10 +264,12 @@ class MeasurementQueue:
         return None
 
     def _watching(self, ticket: Ticket) -> bool:
-        if time.monotonic() - ticket.last_seen > self.stale_s:
-            return False
+        """Still wanted: its session is connected (it may be on another page: its results wait for it),
+        or, where that cannot be asked, its page asked about it within ``stale_s``."""
+        if ticket.alive is None:
+            return time.monotonic() - ticket.last_seen <= self.stale_s
         try:
-            return ticket.alive is None or bool(ticket.alive())
+            return bool(ticket.alive())
         except Exception:  # a session check that fails must not stop the queue
             return True
 
