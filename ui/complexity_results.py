@@ -171,7 +171,7 @@ def slopes_text(table: pd.DataFrame, time_slopes: dict, mem_slopes: dict) -> str
         "flatten every curve). Both methods do the same arithmetic, so expect their **time** slopes to agree, near 2: "
         f"in this run they are {_measured(time_slopes['naive'])} (naive) and {_measured(time_slopes['tiled'])} "
         "(tiled). Their **memory** should part ways: naive holds the whole weight matrix (expect 2; measured "
-        f"{_measured(mem_slopes['naive'])}); tiled holds one {BLOCK_Q} × {BLOCK_K} tile whatever n is, plus the "
+        f"{_measured(mem_slopes['naive'])}); tiled holds one {BLOCK_Q} × {BLOCK_K} tile per head whatever n is, plus the "
         f"n × d output, so expect at most about 1, creeping up towards 1 as the output outgrows the tile (measured "
         f"{_measured(mem_slopes['tiled'])})."
     )
