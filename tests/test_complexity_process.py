@@ -109,3 +109,9 @@ def test_the_queue_survives_a_hanging_measurement():
         status = queue.wait(fine, status.version, timeout=0.5)
     assert status.state == DONE and status.result["settings"]["ns"] == [64, 128]
     runner.stop()
+
+
+def test_without_posix_pipes_it_measures_in_the_server(monkeypatch):
+    monkeypatch.setattr("ui.complexity_process.IN_PROCESS", True)
+    runner = MeasuringProcess(CRASH)  # never started
+    assert runner(SMALL, reports()[1])["settings"]["ns"] == [64, 128] and runner.started == 0

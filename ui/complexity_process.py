@@ -28,6 +28,7 @@ from ui.complexity_queue import Abandoned
 
 ROOT = Path(__file__).resolve().parent.parent  # the child runs `python -m ui.complexity_process` from here
 POLL_S = 0.5  # how often the waiting thread checks that the child lives and the run is still wanted
+IN_PROCESS = os.name != "posix"  # no pipes to hand a child there (Windows): measure in the server, as before
 
 
 def serve(inbox: Connection, outbox: Connection) -> None:
@@ -63,6 +64,10 @@ class MeasuringProcess:
         self.started = 0  # processes started (for tests)
 
     def __call__(self, settings, report: Callable[..., None]):
+        if IN_PROCESS:
+            from ui.complexity_run import measure
+
+            return measure(settings, report)
         if not self._lock.acquire(timeout=4 * POLL_S):  # an abandoned run still holds it: end that run
             self._end()
             if not self._lock.acquire(timeout=30):
