@@ -31,6 +31,7 @@ __all__ = [
     "score_matrix_bytes",
     "call_bytes",
     "estimate_peak_bytes",
+    "MATMUL_SIZE",
     "matmul_gflops",
     "fit_slope",
     "fit_line",
@@ -146,7 +147,10 @@ def estimate_peak_bytes(method: str, n: int, d: int, heads: int = 1, itemsize: i
     return int(1.25 * (inputs + call_bytes(method, n, d, heads, itemsize))) + 2**20
 
 
-def matmul_gflops(size: int = 768, repeats: int = 3) -> float:
+MATMUL_SIZE = 768  # side of the reference product of matmul_gflops
+
+
+def matmul_gflops(size: int = MATMUL_SIZE, repeats: int = 3) -> float:
     """This machine's float32 matrix-multiply rate in GFLOP/s (a (size, size) product): its ceiling."""
     a = np.random.default_rng(0).standard_normal((size, size)).astype(np.float32)
     timing = time_call(lambda: a @ a, repeats=repeats, warmup=1)
@@ -232,6 +236,12 @@ def _predicted_seconds(job: Job, done: list[Result]) -> float:
     return ref.timing.median * job.flops / ref.job.flops
 
 
+def _add(results: list[Result], result: Result, on_result: Callable[[Result], None] | None) -> None:
+    results.append(result)
+    if on_result:
+        on_result(result)
+
+
 def run_jobs(
     jobs: Sequence[Job],
     *,
@@ -240,6 +250,7 @@ def run_jobs(
     time_budget: float,
     repeats: int = 3,
     progress: Callable[[float, str], None] | None = None,
+    on_result: Callable[[Result], None] | None = None,
 ) -> list[Result]:
     """Measure each job (peak memory in one traced call, then timed calls), within budgets.
 
@@ -253,7 +264,8 @@ def run_jobs(
       the same method's earlier jobs and the cost model) is skipped, as is everything once the
       budget is spent; what was measured so far is returned.
 
-    ``progress(fraction, text)`` is called before each job.
+    ``progress(fraction, text)`` is called before each job, ``on_result(result)`` after it (measured
+    or skipped): either may raise to stop the run.
     """
     results: list[Result] = []
     start = time.perf_counter()
@@ -263,13 +275,13 @@ def run_jobs(
         need = estimate_peak_bytes(job.method, job.n, job.d, job.heads)
         if need > memory_budget:
             note = f"would need about {need / 2**20:,.0f} MiB; the budget is {memory_budget / 2**20:,.0f} MiB"
-            results.append(Result(job, "over memory budget", note, estimate_bytes=need))
+            _add(results, Result(job, "over memory budget", note, estimate_bytes=need), on_result)
             continue
         left = time_budget - (time.perf_counter() - start)
         predicted = 2 * _predicted_seconds(job, results)  # the traced call and at least one timed call
         if left <= 0 or predicted > left:
             note = f"about {predicted:.1f} s needed, {max(left, 0):.1f} s of the {time_budget:g} s budget left"
-            results.append(Result(job, "out of time", note, estimate_bytes=need))
+            _add(results, Result(job, "out of time", note, estimate_bytes=need), on_result)
             continue
         call = _call(job, rng)
         t0 = time.perf_counter()
@@ -277,7 +289,7 @@ def run_jobs(
         quick = time.perf_counter() - t0 < 0.02  # fast calls are cheap to repeat, and noisier
         left = time_budget - (time.perf_counter() - start)
         timing = time_call(call, repeats=max(repeats, 7) if quick else repeats, warmup=0, max_seconds=max(left, 0.0))
-        results.append(Result(job, "ok", timing=timing, peak_bytes=peak, estimate_bytes=need))
+        _add(results, Result(job, "ok", timing=timing, peak_bytes=peak, estimate_bytes=need), on_result)
     if progress:
         progress(1.0, "done")
     return results

@@ -36,13 +36,42 @@ NAMES = {
     "sdpa_cudnn": "cuDNN",
 }
 # method, n, d, heads, status ("ok" or why not), note, times in ms, peak and estimate in MiB, GFLOP/s
-MEASUREMENT_COLUMNS = ["method", "n", "d", "heads", "status", "note", "median_ms", "fastest_ms", "slowest_ms",
-                       "peak_mib", "estimate_mib", "gflops"]
+MEASUREMENT_COLUMNS = ["method", "n", "d", "heads", "status", "note", "calls", "median_ms", "fastest_ms",
+                       "slowest_ms", "peak_mib", "estimate_mib", "gflops"]
+MAX_N_TICKS = 6  # more powers of two than this on an n axis: label every other one
+
+
+def _values(fig: go.Figure, axis: str) -> np.ndarray:
+    """Every finite positive x or y value of the figure's traces (what a log axis has to show)."""
+    parts = [np.asarray(getattr(t, axis), float) for t in fig.data if getattr(t, axis, None) is not None]
+    v = np.concatenate(parts) if parts else np.array([])
+    return v[np.isfinite(v) & (v > 0)]
+
+
+def _n_ticks(values: np.ndarray) -> dict:
+    """Tick labels of an n axis: its powers of two, written out in full (every other one if many)."""
+    nearest = 2.0 ** np.round(np.log2(values)) if values.size else values
+    if values.size == 0 or not np.allclose(nearest, values):
+        return dict(dtick=1)  # not all powers of two: one tick per decade
+    powers = np.unique(nearest.astype(int))
+    if len(powers) > MAX_N_TICKS:
+        powers = powers[::2] if len(powers) % 2 else powers[1::2]  # keep the largest n labelled
+    return dict(tickmode="array", tickvals=powers.tolist(), ticktext=[f"{int(p):,}" for p in powers])
+
+
+def _decade_ticks(values: np.ndarray) -> dict:
+    """Ticks of a log value axis: powers of ten only (or 1-2-5 within a short range), no crowded minor labels;
+    large counts as powers of ten (10⁹, not "1B", which reads like bytes)."""
+    ticks = dict(exponentformat="power") if values.size and values.max() >= 1e5 else {}
+    if values.size and np.log10(values.max() / values.min()) < 1.5:
+        return dict(ticks, dtick="D2")  # 1, 2, 5 of each decade
+    return dict(ticks, dtick=1)
 
 
 def _loglog(fig: go.Figure, x_title: str, y_title: str) -> go.Figure:
-    fig.update_xaxes(type="log", title=x_title)
-    fig.update_yaxes(type="log", title=y_title)
+    """Log-log axes with tidy ticks (call after the traces are added) and the legend below."""
+    fig.update_xaxes(type="log", title=x_title, **_n_ticks(_values(fig, "x")))
+    fig.update_yaxes(type="log", title=y_title, **_decade_ticks(_values(fig, "y")))
     fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.22, x=0))
     return fig
 
@@ -83,7 +112,7 @@ def theory_figures(ns: Sequence[int], d: int, heads: int, naive_bytes: Sequence[
         x=n, y=np.asarray(naive_bytes, float) / MIB, mode="lines+markers", name="naive: the H × n × n weights",
         line=dict(color=COLOURS["naive"]), hovertemplate="n = %{x:,}: %{y:,.3g} MiB<extra>naive</extra>"))
     memory.add_trace(go.Scatter(
-        x=n, y=np.asarray(tiled_bytes, float) / MIB, mode="lines+markers", name="tiled: a few tiles + the output",
+        x=n, y=np.asarray(tiled_bytes, float) / MIB, mode="lines+markers", name="tiled: a fixed tile + the n × d output",
         line=dict(color=COLOURS["tiled"]), hovertemplate="n = %{x:,}: %{y:,.3g} MiB<extra>tiled</extra>"))
     _limit_line(memory, n, budget_bytes / MIB, f"this server's budget per measurement: {budget_bytes / MIB:,.0f} MiB")
     _loglog(memory, "sequence length n", "extra memory (MiB, float32)")
@@ -136,7 +165,7 @@ def memory_figure(table: pd.DataFrame, slopes: dict[str, float], model_n: Sequen
     refused = table[(table["status"] == "over memory budget") & table["method"].isin(["naive", "tiled"])]
     if not refused.empty:
         fig.add_trace(go.Scatter(
-            x=refused["n"], y=refused["estimate_mib"], mode="markers", name="refused: over the memory budget",
+            x=refused["n"], y=refused["estimate_mib"], mode="markers", name="refused: estimated need over the budget",
             marker=dict(symbol="x-open", size=12, color=COLOURS["limit"]),
             hovertemplate="n = %{x:,}: would need ≈ %{y:,.0f} MiB, not run<extra></extra>"))
     _loglog(fig, "sequence length n", "peak extra memory (MiB)")
@@ -170,12 +199,15 @@ def gflops_figure(table: pd.DataFrame, matmul_gflops: float) -> go.Figure:
         fig.add_trace(go.Scatter(
             x=rows["n"], y=rows["gflops"], mode="lines+markers", name=NAMES[method], line=dict(color=COLOURS[method]),
             hovertemplate="n = %{x:,}: %{y:.3g} GFLOP/s<extra>" + method + "</extra>"))
-    fig.add_hline(y=matmul_gflops, line_dash="dash", line_color=COLOURS["model"],
-                  annotation_text=f"a plain matrix multiply: {matmul_gflops:.0f} GFLOP/s", annotation_position="top left")
-    fig.update_xaxes(type="log", title="sequence length n")
+    n = _ok(table, "naive")["n"].tolist() + _ok(table, "tiled")["n"].tolist()
+    if n and np.isfinite(matmul_gflops):  # a legend entry, not an annotation that could sit on the curves
+        fig.add_trace(go.Scatter(x=[min(n), max(n)], y=[matmul_gflops] * 2, mode="lines",
+                                 name=f"a plain matrix product: {matmul_gflops:.0f} GFLOP/s",
+                                 line=dict(color=COLOURS["model"], dash="dash"), hoverinfo="name"))
+    fig.update_xaxes(type="log", title="sequence length n", **_n_ticks(_values(fig, "x")))
     fig.update_yaxes(title="GFLOP/s (4·n²·d·H / time)", rangemode="tozero")
     fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.22, x=0))
-    return base_layout(fig, title="Speed reached, against this machine's matmul speed", height=400)
+    return base_layout(fig, title="Speed reached vs a plain matrix product", height=400)
 
 
 def rnn_time_figure(table: pd.DataFrame) -> go.Figure:
@@ -204,11 +236,28 @@ def steps_figure(ns: Sequence[int]) -> go.Figure:
     return base_layout(fig, title="Steps that cannot run in parallel", height=400)
 
 
+def _failure_marks(fig: go.Figure, failed: list[tuple[str, int, str]]) -> None:
+    """Each kernel's first failure as a dotted vertical line at its n, spanning the chart's measured
+    values and named in the legend: a place on the n axis, no invented measurement (and no label
+    that could cover the data)."""
+    y = _values(fig, "y")
+    for name, n, colour in failed:
+        fig.add_trace(go.Scatter(
+            x=[n, n], y=[float(y.min()), float(y.max())], mode="lines", name=f"✗ {name}: out of memory at n = {n:,}",
+            line=dict(color=colour, dash="dot", width=2),
+            hovertemplate=f"n = {n:,}: {name} ran out of memory; nothing measured<extra></extra>"))
+
+
 def gpu_figures(data: pd.DataFrame, causal: bool) -> tuple[go.Figure, go.Figure]:
-    """H100 reference: (time vs n, memory vs n) per kernel, log-log, out-of-memory points marked."""
+    """H100 reference: (time vs n, memory vs n) per kernel, log-log; only what was measured is drawn.
+
+    A kernel that ran out of memory gets a dotted vertical line at the first n where it failed;
+    sizes not tried after that (``skipped_after_oom``) are not drawn at all.
+    """
     data = data[data["causal"] == causal]
     kind = "causal" if causal else "non-causal"
     time_fig, mem_fig = go.Figure(), go.Figure()
+    failed = []
     for variant, group in data.groupby("variant", sort=False):
         group = group.sort_values("n")
         ok = group[group["status"] == "ok"]
@@ -219,40 +268,47 @@ def gpu_figures(data: pd.DataFrame, causal: bool) -> tuple[go.Figure, go.Figure]
         mem_fig.add_trace(go.Scatter(
             x=ok["n"], y=ok["peak_extra_bytes"] / GB, mode="lines+markers", name=name, line=dict(color=colour),
             hovertemplate="n = %{x:,}: %{y:.3g} GB<extra>" + name + "</extra>"))
-        failed = group[group["status"] != "ok"]
-        if len(failed):  # drawn on the 80 GB wall: each needed more than the card has
-            labels = ["out of memory" if s == "out_of_memory" else "not tried" for s in failed["status"]]
-            mem_fig.add_trace(go.Scatter(
-                x=failed["n"], y=[H100_GB] * len(failed), mode="markers+text", name=f"{name}: out of memory",
-                marker=dict(symbol="x", size=13, color=colour), text=labels, textposition="top center",
-                hovertemplate="n = %{x:,}: %{text} (needs more than 80 GB)<extra></extra>"))
-            time_fig.add_trace(go.Scatter(
-                x=failed["n"], y=[ok["median_s"].max() * 1e3] * len(failed), mode="markers+text",
-                name=f"{name}: no time (out of memory)", marker=dict(symbol="x", size=13, color=colour),
-                text=["OOM"] * len(failed), textposition="top center",
-                hovertemplate="n = %{x:,}: ran out of memory, no time measured<extra></extra>"))
-    _limit_line(mem_fig, data["n"].to_numpy(float), H100_GB, "80 GB: all the memory an H100 has")
+        oom = group[group["status"] == "out_of_memory"]
+        if len(oom):
+            failed.append((name, int(oom["n"].min()), colour))
+    _limit_line(mem_fig, data[data["status"] == "ok"]["n"].to_numpy(float), H100_GB,
+                "80 GB: the memory the card is named for (H100 80GB)")
+    for fig in (time_fig, mem_fig):
+        _failure_marks(fig, failed)
     _loglog(time_fig, "sequence length n", "milliseconds per call")
     _loglog(mem_fig, "sequence length n", "peak extra GPU memory (GB)")
-    base_layout(time_fig, title=f"H100 time, 16 heads, d = 64, bf16, {kind}", height=440)
-    base_layout(mem_fig, title=f"H100 memory ({kind}): the naive kernel hits the wall", height=440)
+    base_layout(time_fig, title=f"H100 time ({kind}), 16 heads, d = 64", height=440)
+    base_layout(mem_fig, title=f"H100 memory ({kind}): naive hits the wall", height=440)
     return time_fig, mem_fig
 
 
 def online_softmax_figure(scores: Sequence[float], block: int, blocks_read: int, row_max: float,
                           row_sum: float) -> go.Figure:
-    """One query's scores over the keys: blocks read so far coloured, the running max drawn across."""
+    """One query's scores over the keys: the block just read, the blocks read before, the keys not read
+    yet (one legend entry each), and the running max drawn across.
+
+    The running max is a legend entry (not an annotation, which would sit on the tallest bar's label),
+    dotted lines separate the blocks, and the y range leaves room for the value labels.
+    """
     s = np.asarray(scores, float)
     seen = min(len(s), blocks_read * block)
-    current = range(max(0, seen - block), seen)
-    colours = [PALETTE[1] if j in current else COLOURS["tiled"] if j < seen else "#c8c8c8" for j in range(len(s))]
-    fig = go.Figure(go.Bar(
-        x=[f"k{j}" for j in range(len(s))], y=s, marker_color=colours, name="score q·kⱼ/√d",
-        text=[f"{v:.2f}" if j < seen else "" for j, v in enumerate(s)], textposition="outside",
-        customdata=["read" if j < seen else "not read yet" for j in range(len(s))],
-        hovertemplate="%{x}: score %{y:.3f} (%{customdata})<extra></extra>"))
-    fig.add_hline(y=row_max, line_dash="dash", line_color=COLOURS["naive"],
-                  annotation_text=f"running max m = {row_max:.3f}", annotation_position="top left")
-    fig.update_xaxes(title="keys (orange: the block just read; grey: not read yet)")
-    fig.update_yaxes(title="scaled score")
-    return base_layout(fig, title=f"After block {blocks_read}: m = {row_max:.3f}, ℓ = {row_sum:.3f}", height=380)
+    fig = go.Figure()
+    for name, keys, colour in (("just read", range(max(0, seen - block), seen), PALETTE[1]),
+                               ("read before", range(0, max(0, seen - block)), COLOURS["tiled"]),
+                               ("not read yet", range(seen, len(s)), "#c8c8c8")):
+        keys = list(keys)
+        fig.add_trace(go.Bar(
+            x=keys, y=s[keys], marker_color=colour, name=f"score q·kⱼ/√d, {name}",
+            text=[f"{s[j]:.2f}" for j in keys] if name != "not read yet" else None, textposition="outside",
+            cliponaxis=False, hovertemplate="k%{x}: score %{y:.3f} (" + name + ")<extra></extra>"))
+    fig.add_trace(go.Scatter(x=[-0.5, len(s) - 0.5], y=[row_max, row_max], mode="lines",
+                             name=f"running max m = {row_max:.3f}", line=dict(color=PALETTE[3], dash="dash", width=2),
+                             hoverinfo="name"))
+    for edge in range(block, len(s), block):
+        fig.add_vline(x=edge - 0.5, line=dict(color="#8c8c8c", dash="dot", width=1))
+    pad = 0.18 * max(float(np.ptp(s)), 1.0)  # room for the labels above and below the bars
+    fig.update_xaxes(title=f"keys, in blocks of {block}", tickmode="array", tickvals=list(range(len(s))),
+                     ticktext=[f"k{j}" for j in range(len(s))], range=[-0.5, len(s) - 0.5])
+    fig.update_yaxes(title="scaled score", range=[min(0.0, float(s.min())) - pad, max(0.0, float(s.max())) + pad])
+    fig.update_layout(barmode="overlay", legend=dict(orientation="h", yanchor="top", y=-0.25, x=0))
+    return base_layout(fig, title=f"After block {blocks_read}: m = {row_max:.3f}, ℓ = {row_sum:.3f}", height=420)

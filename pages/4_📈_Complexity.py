@@ -1,4 +1,4 @@
-"""Complexity: attention's O(n²) cost measured live, and how tiled attention (FlashAttention) escapes it."""
+"""Complexity: attention's O(n²) cost measured live, and how tiled attention (FlashAttention) escapes its O(n²) memory."""
 
 import math
 
@@ -6,16 +6,8 @@ import streamlit as st
 
 from attention.measure import BLOCK_K, BLOCK_Q, call_bytes
 from figures.complexity import theory_figures
-from ui import complexity_online, complexity_results
-from ui.complexity_run import (
-    MEMORY_ENV,
-    RESULTS_KEY,
-    TIME_ENV,
-    memory_budget_bytes,
-    refused_sizes,
-    run_measurement,
-    time_budget_s,
-)
+from ui import complexity_live, complexity_online, complexity_results
+from ui.complexity_run import MEMORY_ENV, TIME_ENV, Settings, memory_budget_bytes, time_budget_s
 from ui.exercises import exercise_params, render_exercises
 from ui.layout import setup_page
 from ui.state import BoolParam, IntParam, PageState
@@ -33,7 +25,7 @@ state = PageState(
         IntParam("heads", 1, 1, 8),
         BoolParam("gpu_causal", False),
         IntParam("step", 1, 1, complexity_online.STEPS),
-        IntParam("seed", 0, 0, 999),
+        IntParam("seed", complexity_online.DEFAULT_SEED, 0, 999),
         *exercise_params(),
     ],
 )
@@ -61,10 +53,11 @@ order_range()
 st.title("📈 What attention costs")
 st.markdown(
     "Attention compares every query with every key. For **n** tokens that is n × n dot products of length "
-    "**d**, so the time grows as **O(n²·d)**, and the n × n matrix of weights takes **O(n²)** memory: twice "
-    "the context, four times the cost. Here you measure that on this very server, then meet the way out used "
-    "by every modern model: **tiled attention** (FlashAttention), which does the same arithmetic but never "
-    "holds the n × n matrix, so its memory grows only like n."
+    "**d** per head, so the time grows as **O(n²·d)**, and the n × n matrix of weights takes **O(n²)** memory: "
+    "twice the context, four times the work and four times the matrix. Here you measure both on this very "
+    "server, then meet a widely used way out of the memory wall: **tiled attention** (FlashAttention). It does "
+    "the same arithmetic, so its time still grows as O(n²·d), but it never holds the n × n matrix, so its extra "
+    "memory grows only like n."
 )
 
 st.header("1 · Choose the sizes")
@@ -74,8 +67,15 @@ c1.select_slider("Shortest n", N_OPTIONS, key=state.key("n_min"), on_change=orde
 c2.select_slider("Longest n", N_OPTIONS, key=state.key("n_max"), on_change=order_range)
 c3.select_slider("Head dimension d", D_OPTIONS, key=state.key("d"))
 c4.slider("Heads H", 1, 8, key=state.key("heads"), help="Independent attention computations side by side")
-ns = [n for n in N_OPTIONS if state["n_min"] <= n <= state["n_max"]]
-d, heads = int(state["d"]), int(state["heads"])
+
+
+def chosen() -> tuple[list[int], int, int]:
+    """The sizes on the sliders now (also inside a callback, before the sliders are drawn again)."""
+    low, high = sorted((state["n_min"], state["n_max"]))
+    return [n for n in N_OPTIONS if low <= n <= high], int(state["d"]), int(state["heads"])
+
+
+ns, d, heads = chosen()
 budget, seconds = memory_budget_bytes(), time_budget_s()
 
 st.header("2 · What theory predicts")
@@ -84,30 +84,27 @@ flops_fig, memory_fig = theory_figures(N_OPTIONS, d, heads, [call_bytes("naive",
 left, right = st.columns(2)
 left.plotly_chart(flops_fig, width="stretch", key="complexity_theory_flops")
 right.plotly_chart(memory_fig, width="stretch", key="complexity_theory_memory")
-st.caption(f"Tiled attention here works on tiles of {BLOCK_Q} queries × {BLOCK_K} keys: its extra memory is a few "
-           "tiles plus the n × d output, whatever n is.")
+st.caption(f"Tiled attention here works on tiles of {BLOCK_Q} queries × {BLOCK_K} keys: its extra memory is one "
+           "tile of scores and a few small buffers per block of queries, the same for every n, plus the n × d output.")
 
 st.header("3 · Measure it on this server")
-refused = refused_sizes(ns, d, heads, budget)
-for method, sizes in refused.items():
-    if sizes:
-        need = ", ".join(f"n = {n:,} (≈ {b / 2**20:,.0f} MiB)" for n, b in sizes)
-        st.warning(f"The **{method}** method would need more than this server's memory budget of "
-                   f"{budget / 2**20:,.0f} MiB per measurement at {need}: those sizes will be skipped."
-                   + (" The tiled method still runs them." if method == "naive" else ""), icon="🧮")
-st.caption(f"One measurement runs at a time on this server and stops after about {seconds:g} s, reporting what it "
-           f"measured by then. Your timings stay in your session: they are never cached or shared. (The person "
-           f"who deploys the app sets the limits with {MEMORY_ENV} and {TIME_ENV}.)")
-if st.button("▶️ Run measurement", type="primary", key="complexity_run"):
-    results = run_measurement(ns, d, heads, D_OPTIONS)
-    if results is not None:
-        st.session_state[RESULTS_KEY] = results
-results = st.session_state.get(RESULTS_KEY)
-if results is None:
-    st.info("Press **Run measurement** to time naive and tiled attention, and a small RNN, for the sizes above: "
-            "a few seconds.", icon="▶️")
-else:
+complexity_results.render_refusals(ns, d, heads, budget)
+st.caption(f"Measurements run one at a time on this server, first come first served, and each stops after about "
+           f"{seconds:g} s with what it measured by then. If others are measuring, you see your place in the queue; "
+           "if someone asked for the same sizes just before you, you watch their run live. Timings are never cached: "
+           "a run's numbers go only to the students who asked while it was queued or running. (The person who "
+           f"deploys the app sets the limits with {MEMORY_ENV} and {TIME_ENV}.)")
+# on_click: the request joins the queue at the very start of the rerun (first come, first served)
+st.button("▶️ Run measurement", type="primary", key="complexity_run",
+          on_click=lambda: complexity_live.request(Settings.from_page(*chosen(), D_OPTIONS)))
+status_box = st.empty()
+waiting = complexity_live.show(status_box)
+results = st.session_state.get(complexity_live.RESULTS_KEY)
+if results is not None:
     complexity_results.render_measurements(results)
+elif not waiting:
+    st.info("Press **Run measurement** to time naive and tiled attention, and a small RNN, for the sizes above: "
+            f"at most about {seconds:g} s once it is your turn.", icon="▶️")
 
 st.header("4 · Attention versus a recurrent network")
 complexity_results.render_rnn(results, results["settings"]["ns"] if results else ns)
@@ -115,8 +112,9 @@ complexity_results.render_rnn(results, results["settings"]["ns"] if results else
 st.header("5 · At GPU scale: the memory wall")
 complexity_results.render_gpu(state)
 
-st.header("6 · How tiled attention escapes: the online softmax")
+st.header("6 · How tiled attention escapes the memory wall: the online softmax")
 complexity_online.render(state)
 
 render_exercises(state)
 state.sync()
+complexity_live.follow(status_box)  # last: while this student's measurement is queued or running, keep it live

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import math
 import re
+import time
 
 import numpy as np
 import pandas as pd
 import pytest
 
+import attention.measure as measure_module
 from attention.measure import (
     GPU_REFERENCE_CSV,
     Job,
+    Result,
+    Timing,
     attention_flops,
     call_bytes,
     estimate_peak_bytes,
@@ -25,7 +29,19 @@ from attention.measure import (
     time_call,
 )
 from attention.rnn import init_rnn, rnn_forward
-from ui.complexity_run import memory_budget_bytes, plan, refused_sizes, results_table, time_budget_s
+from ui.complexity_run import (
+    Settings,
+    measure,
+    memory_budget_bytes,
+    plan,
+    refused_sizes,
+    results_table,
+    time_budget_s,
+    timings_were_noisy,
+    unsteady_jobs,
+)
+
+LOOSE = 5.0  # seconds: an upper bound only a broken helper (or a stalled machine) could exceed
 
 
 def test_time_call_reports_median_and_spread():
@@ -35,6 +51,13 @@ def test_time_call_reports_median_and_spread():
     assert 0 < timing.low <= timing.median <= timing.high
     assert timing.median == pytest.approx(float(np.median(timing.runs)))
     assert timing.spread >= 0
+
+
+def test_time_call_measures_a_known_sleep_in_seconds():
+    timing = time_call(lambda: time.sleep(0.05), repeats=3, warmup=0)
+    assert len(timing.runs) == 3
+    assert 0.05 <= timing.low <= timing.median <= timing.high < 0.05 + LOOSE  # seconds, not ms or ns
+    assert all(r >= 0.05 for r in timing.runs)
 
 
 def test_time_call_stops_repeating_when_out_of_time():
@@ -76,8 +99,9 @@ def test_fits():
     assert math.isnan(fit_line([1], [1])[0])
 
 
-def test_matmul_rate_is_positive():
-    assert matmul_gflops(128, repeats=2) > 0.05
+def test_matmul_rate_is_flops_over_seconds(monkeypatch):
+    monkeypatch.setattr(measure_module, "time_call", lambda fn, **kw: Timing(0.5, 0.4, 0.6, (0.4, 0.5, 0.6)))
+    assert matmul_gflops(128, repeats=2) == pytest.approx(2 * 128**3 / 0.5 / 1e9)
 
 
 def test_run_refuses_oversized_jobs_with_what_they_need():
@@ -135,11 +159,24 @@ def test_refused_sizes_before_running():
     assert refused["tiled"] == []
 
 
+def test_run_and_table_carry_milliseconds_end_to_end(monkeypatch):
+    """A job that sleeps 20 ms per call: the Result holds seconds, the table milliseconds."""
+    monkeypatch.setattr(measure_module, "_call", lambda job, rng: lambda: time.sleep(0.02))
+    results = run_jobs([Job("naive", 64, 16)], rng=np.random.default_rng(0), memory_budget=2**30,
+                       time_budget=30, repeats=3)
+    (result,) = results
+    assert result.ok and 0.02 <= result.timing.median < 0.02 + LOOSE
+    row = results_table(results).iloc[0]
+    assert 20 <= row["fastest_ms"] <= row["median_ms"] <= row["slowest_ms"] < 20 + 1e3 * LOOSE
+    assert row["median_ms"] == pytest.approx(result.timing.median * 1e3) and row["calls"] == 3
+    assert row["gflops"] == pytest.approx(4 * 64 * 64 * 16 / result.timing.median / 1e9)
+
+
 def test_results_table_columns():
     results = run_jobs([Job("naive", 32, 8), Job("naive", 99999, 8)], rng=np.random.default_rng(0),
                        memory_budget=2**24, time_budget=10, repeats=1)
     table = results_table(results)
-    assert list(table.columns) == ["method", "n", "d", "heads", "status", "note", "median_ms", "fastest_ms",
+    assert list(table.columns) == ["method", "n", "d", "heads", "status", "note", "calls", "median_ms", "fastest_ms",
                                    "slowest_ms", "peak_mib", "estimate_mib", "gflops"]
     assert table["status"].tolist() == ["ok", "over memory budget"] and np.isnan(table["median_ms"][1])
 
@@ -165,3 +202,46 @@ def test_gpu_reference_ships_with_the_package():
     data = pd.read_csv(GPU_REFERENCE_CSV)
     assert set(data["variant"]) == {"naive", "sdpa_flash", "sdpa_mem_efficient", "sdpa_cudnn"}
     assert data["n"].max() == 131072
+
+
+def timed(*runs_ms: float, method: str = "naive", n: int = 1024) -> Result:
+    runs = tuple(r / 1e3 for r in runs_ms)
+    return Result(Job(method, n, 64), "ok", timing=Timing(float(np.median(runs)), min(runs), max(runs), runs),
+                  peak_bytes=2**20, estimate_bytes=2**21)
+
+
+def test_noise_detector_stays_quiet_for_steady_timings_with_the_odd_hiccup():
+    """A quiet server: calls within a few percent, and one slow call in some jobs (the garbage
+    collector, a page fault). The old detector (slowest > 2 x fastest in over 30% of jobs) fired here."""
+    steady = [timed(10.0, 10.2, 9.9, 10.1, 30.0, 10.0, 10.3, n=n) for n in (256, 512, 1024)]
+    steady += [timed(4.0, 4.1, 4.05, n=n, method="tiled") for n in (256, 512, 1024)]
+    steady += [timed(2.0, 2.1, 6.5, n=n, method="rnn") for n in (256, 512, 1024)]
+    table = results_table(steady)
+    assert unsteady_jobs(table) == (0, 9)
+    assert not timings_were_noisy(table)
+
+
+def test_noise_detector_fires_when_timings_really_vary():
+    rng = np.random.default_rng(0)
+    noisy = [timed(*rng.uniform(5, 15, size=7), n=n) for n in (256, 512, 1024, 2048)]  # half the calls 2x slower
+    noisy += [timed(4.0, 4.1, 4.05, n=n, method="tiled") for n in (256, 512, 1024, 2048)]
+    table = results_table(noisy)
+    unsteady, judged = unsteady_jobs(table)
+    assert judged == 8 and unsteady >= 3
+    assert timings_were_noisy(table)
+    # one unsteady job among many is not a busy server; calls under 1 ms or fewer than 3 calls are not judged
+    assert not timings_were_noisy(results_table([noisy[0]] + [timed(4.0, 4.1, 4.05, n=n) for n in range(1, 9)]))
+    assert unsteady_jobs(results_table([timed(0.1, 0.5, 0.9), timed(10, 30)])) == (0, 0)
+
+
+def test_measure_reports_progress_and_live_news():
+    seen = []
+    settings = Settings((64, 128), 16, 1, (16, 32), memory_budget=2**30, time_budget=30.0)
+    results = measure(settings, lambda fraction, text, news=None: seen.append((fraction, text, news)))
+    fractions = [f for f, _, _ in seen]
+    assert fractions == sorted(fractions) and fractions[0] == 0 and fractions[-1] == 1
+    news = [n for _, _, n in seen if n]
+    assert len(news) == len(results["table"]) + 1  # every measured job, plus d = 32 at n = 128
+    assert re.fullmatch(r"naive at n = 64, d = 16: [\d.e+-]+ ms", news[0])
+    assert results["settings"] == {"ns": [64, 128], "d": 16, "heads": 1} and results["time_budget"] == 30.0
+    assert list(results["table"]["method"]) == ["naive", "tiled", "rnn"] * 2

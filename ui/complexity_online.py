@@ -17,6 +17,9 @@ from ui.state import PageState
 
 N_KEYS, BLOCK, D_K, D_V = 12, 3, 4, 2
 STEPS = N_KEYS // BLOCK
+# The first example: the running max rises at block 2, holds at block 3 and rises again at block 4,
+# so a student sees both a rescale and a block that changes nothing (test_complexity_app checks it).
+DEFAULT_SEED = 2
 
 
 def example(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -30,6 +33,27 @@ def _vector(x: np.ndarray) -> str:
     return "[" + ", ".join(f"{float(v):.3f}" for v in x) + "]"
 
 
+def rises(trace: list[TileStep]) -> list[int]:
+    """The blocks (numbered from 1) that raised the running max, so that the sums so far were rescaled."""
+    return [i + 1 for i, t in enumerate(trace) if i > 0 and float(t.rescale[0]) < 1.0]
+
+
+def rescale_text(trace: list[TileStep]) -> str:
+    """What this example's blocks did to the running max, from its trace."""
+    raised = rises(trace)
+    if not raised:
+        return ("In this example the first block already holds the row's largest score, so the max never rises and "
+                "nothing is ever rescaled: press **New numbers** for an example where it does.")
+    parts = [f"block {b} (m: {float(trace[b - 2].row_max[0]):.3f} → {float(trace[b - 1].row_max[0]):.3f}, "
+             f"everything so far × {float(trace[b - 1].rescale[0]):.4f})" for b in raised]
+    kept = [i + 1 for i in range(1, len(trace)) if i + 1 not in raised]
+    text = f"Over the {len(trace)} blocks of this example, the running max rises at " + " and at ".join(parts) + "."
+    if kept:
+        text += (" " + ("Block " if len(kept) == 1 else "Blocks ") + ", ".join(map(str, kept))
+                 + " bring" + ("s" if len(kept) == 1 else "") + " no larger score: rescale 1, nothing changes.")
+    return text
+
+
 def steps_table(trace: list[TileStep], upto: int) -> pd.DataFrame:
     """The running quantities after each of the first ``upto`` blocks."""
     rows = trace[:upto]
@@ -38,7 +62,7 @@ def steps_table(trace: list[TileStep], upto: int) -> pd.DataFrame:
             "block": [f"{i + 1}: keys k{t.keys[0]}–k{t.keys[1] - 1}" for i, t in enumerate(rows)],
             "block max m̃": [float(t.block_max[0]) for t in rows],
             "running max m": [float(t.row_max[0]) for t in rows],
-            "rescale e^(m_old − m)": ["— (nothing yet)" if i == 0 else f"{float(t.rescale[0]):.4f}"
+            "rescale e^(m_old − m_new)": ["— (nothing yet)" if i == 0 else f"{float(t.rescale[0]):.4f}"
                                       for i, t in enumerate(rows)],
             "running sum ℓ": [float(t.row_sum[0]) for t in rows],
             "output so far O/ℓ": [_vector(t.output[0]) for t in rows],
@@ -52,10 +76,11 @@ def render(state: PageState) -> None:
         "A softmax needs the largest score of the row (to keep `exp` from overflowing) and the sum of all the "
         "exponentials, which seems to require the whole row of n scores at once. The **online softmax** "
         "(Milakov & Gimelshein 2018), at the heart of FlashAttention, reads the keys **a block at a time** "
-        "and keeps three running numbers per query: the max **m**, the sum **ℓ** of `exp(score − m)`, and "
-        "the weighted sum **O** of the values. When a block brings a bigger score, m rises to m′ and "
-        "everything accumulated so far is multiplied by **e^(m − m′)**, which is exactly what it would have "
-        "been had m′ been known from the start. After the last block, O/ℓ *is* the attention output."
+        "and keeps three running quantities per query: the max **m**, the sum **ℓ** of `exp(score − m)`, and "
+        "the weighted sum **O** of the values (a vector). When a block brings a bigger score, m rises from "
+        "m_old to m_new and everything accumulated so far is multiplied by **e^(m_old − m_new)**, which is "
+        "exactly what it would have been had m_new been known from the start. After the last block, O/ℓ *is* "
+        "the attention output."
     )
     st.caption(f"Below: one query, {N_KEYS} keys read in blocks of {BLOCK}, d = {D_K}. These are the real numbers "
                "recorded by `attention.tiled_attention` while it ran.")
@@ -74,6 +99,7 @@ def render(state: PageState) -> None:
     st.plotly_chart(online_softmax_figure(row.scores, BLOCK, step, float(now.row_max[0]), float(now.row_sum[0])),
                     width="stretch", key="complexity_online")
     st.dataframe(steps_table(trace, step), hide_index=True, width="stretch")
+    st.markdown(rescale_text(trace))
     if step < STEPS:
         st.caption("Move the slider to read the next block. A rescale below 1 means that block raised the max.")
     else:

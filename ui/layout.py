@@ -23,7 +23,7 @@ PAGES = [
         "From embeddings to output, every number visible",
     ),
     ("pages/3_🎓_Academic.py", "Academic", "🎓", "The formal treatment, with experiments"),
-    ("pages/4_📈_Complexity.py", "Complexity", "📈", "Measure O(n²) live, and how FlashAttention escapes it"),
+    ("pages/4_📈_Complexity.py", "Complexity", "📈", "Measure attention's O(n²) cost live, and how FlashAttention avoids the O(n²) memory"),
     ("pages/5_🌍_Translation.py", "Translation", "🌍", "Two translators trained in numpy: one vector versus attention"),
 ]
 
