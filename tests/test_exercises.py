@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 from attention.library import BOOKS, TOPICS
-from exercises import MAX_SEED, PAGES, Kind, Resources, exercises_for
+from exercises import MAX_SEED, PAGES, Kind, Resources, complete, exercises_for
 from exercises.common import SENTENCES
+from exercises.heatmap import EXPLAIN_AT_LEAST, EXPLAIN_SENTENCE, IT_ANIMAL
 from exercises.model import fmt
 
 from .conftest import ROOT
@@ -34,7 +35,8 @@ EXPECTED_IDS = {
 
 @functools.cache
 def made(page: str, seed: int):
-    return exercises_for(page, seed)
+    """The set, every exercise complete (as a student sees it once they have answered)."""
+    return [complete(page, e) for e in exercises_for(page, seed)]
 
 
 def every(page: str | None = None):
@@ -234,6 +236,72 @@ def test_the_previous_token_head_claim_holds_on_every_sentence_used():
         enc = _encode(encoder, sentence)
         scores = previous_token_score(enc.attentions, enc.tokens)  # (L, H)
         assert scores[0, 2] >= 0.99 and np.argmax(scores) == 2, sentence  # layer 1, head 3 counted from 1
+        # the distractors are drawn without the model: every other head must be clearly below it
+        others = np.delete(scores.ravel(), 2)
+        assert others.max() < scores[0, 2] - 0.3, sentence
+
+
+def test_the_it_animal_heads_named_without_the_model_hold():
+    from attention.pretrained_findings import token_index
+
+    enc = Resources().encoder.encode(EXPLAIN_SENTENCE)
+    it, animal = token_index(enc.tokens, "it"), token_index(enc.tokens, "animal")
+    to_animal, to_it = enc.attentions[:, :, it, animal], enc.attentions[:, :, animal, it]  # (L, H)
+    assert {h for h, _ in IT_ANIMAL} == {tuple(int(x) for x in h) for h in np.argwhere(to_animal >= EXPLAIN_AT_LEAST)}
+    for h, at_least in IT_ANIMAL:
+        assert to_animal[h] > at_least >= EXPLAIN_AT_LEAST and to_it[h] < to_animal[h] / 2, h
+
+
+class Loader:
+    """An encoder loader that counts its calls."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self):
+        self.calls += 1
+        return Resources().encoder
+
+
+def test_building_the_heatmap_set_never_loads_the_model_and_complete_fills_in_its_numbers():
+    loader = Loader()
+    res = Resources(encoder=loader, reachable=lambda: True)
+    for seed in SEEDS[:12]:
+        exs = exercises_for("heatmap", seed, res)
+        pending = [e for e in exs if e.needs]
+        assert [e.id for e in pending] == ["heatmap.previous-head", "heatmap.explanation"]
+        for ex in pending:  # what the student sees before answering is there; the rest waits for the model
+            assert ex.prompt and len(ex.options) == 4 and all(o.text for o in ex.options)
+            assert not ex.solution and ex.chart is None and not any(o.why for o in ex.options)
+            with pytest.raises(RuntimeError):
+                ex.check(ex.answer)
+    assert loader.calls == 0
+    for ex in pending:
+        done = complete("heatmap", ex, res)
+        assert loader.calls == 1 and not done.needs and done.check(done.answer).correct
+        assert (done.prompt, [o.text for o in done.options], done.answer) == \
+            (ex.prompt, [o.text for o in ex.options], ex.answer)  # the reveal changes nothing already shown
+        assert done.solution and all(o.why for o in done.options)
+    assert complete("heatmap", exs[0], res) is exs[0]  # an exercise that needs no model is already complete
+
+
+def test_the_reveal_numbers_come_from_the_model():
+    from attention.pretrained_findings import previous_token_score, token_index
+
+    encoder = Resources().encoder
+    for _, ex in by_id("heatmap.previous-head"):
+        enc = encoder.encode(ex.given["sentence"])
+        prev = previous_token_score(enc.attentions, enc.tokens)
+        heads = [tuple(h) for h in ex.given["heads"]]
+        assert ex.chart.series[0][1] == pytest.approx([prev[h] for h in heads], abs=1e-9)
+        for option, h in zip(ex.options, heads, strict=True):
+            assert f"**{fmt(prev[h], 2)}**" in option.why
+    enc = encoder.encode(EXPLAIN_SENTENCE)
+    it, animal = token_index(enc.tokens, "it"), token_index(enc.tokens, "animal")
+    for _, ex in by_id("heatmap.explanation"):
+        w = float(enc.attentions[(*ex.given["head"], it, animal)])
+        assert ex.given["weight"] == pytest.approx(w) and f"**{fmt(w, 3)}**" in ex.solution[0].text
+        assert f"more than {ex.given['at_least']:g}" in ex.prompt and w > ex.given["at_least"]
 
 
 def test_heatmap_without_the_pretrained_model_keeps_four_exercises():
@@ -242,6 +310,10 @@ def test_heatmap_without_the_pretrained_model_keeps_four_exercises():
     assert {e.kind for e in exs} == {Kind.NUMBER, Kind.PREDICT}
     temperature = exs[-1]
     assert temperature.check(temperature.answer).correct
+    # within reach by the cheap check, but it fails to load: the reveal says it is missing
+    res = Resources(encoder=lambda: "the download failed", reachable=lambda: True)
+    pending = [e for e in exercises_for("heatmap", 11, res) if e.needs]
+    assert len(pending) == 2 and all(complete("heatmap", e, res) is None for e in pending)
 
 
 def test_build_it_numbers():
