@@ -49,6 +49,7 @@ PAGES: dict[str, str] = {
     "steps": "build_it",
     "academic": "academic",
     "complexity": "complexity",
+    "translation": "translation",
 }
 
 

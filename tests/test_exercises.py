@@ -30,6 +30,8 @@ EXPECTED_IDS = {
                  "academic.not-explanation"],
     "complexity": ["complexity.memory", "complexity.flops", "complexity.tiled-growth", "complexity.flash",
                    "complexity.rescale"],
+    "translation": ["translation.gap", "translation.crossing", "translation.reads", "translation.long",
+                    "translation.one-vector", "translation.alignment"],
 }
 
 
@@ -79,7 +81,7 @@ def test_each_page_has_at_least_four_exercises_of_at_least_two_kinds(page):
             assert not re.search(r"\bnan\b|\binf\b|None", text), (ex.id, text)  # "NaN" is named on purpose
 
 
-def test_the_registry_holds_exactly_the_five_pages_and_refuses_bad_arguments():
+def test_the_registry_holds_exactly_the_six_pages_and_refuses_bad_arguments():
     assert set(PAGES) == set(EXPECTED_IDS)
     for bad in (-1, MAX_SEED + 1, 1.5, "3", True, None):
         with pytest.raises(ValueError):
@@ -375,3 +377,50 @@ def test_complexity_numbers():
         assert m_new > m_old and ex.answer == pytest.approx(math.exp(m_old - m_new), rel=1e-5)
         # what a student computes from the 3-decimal numbers on screen is accepted
         assert ex.check(repr(math.exp(round(m_old, 3) - round(m_new, 3)))).correct
+
+
+def test_translation_numbers():
+    from attention.translation import is_held_out, load, translate_reference
+    from attention.translation.store import WEIGHTS
+
+    with np.load(WEIGHTS) as npz:  # the shipped evaluation, read directly
+        evaluation = {k: npz[k] for k in npz.files if k.startswith(("eval.", "align."))}
+    lengths = list(evaluation["eval.lengths"])
+    for _, ex in by_id("translation.gap"):
+        g, i = ex.given, lengths.index(ex.given["length"])
+        fields = ("sentences", "exact") if g["exact"] else ("words_total", "words_correct")
+        n, a = (int(evaluation[f"eval.attention.{f}"][i]) for f in fields)
+        b = int(evaluation[f"eval.bottleneck.{fields[1]}"][i])
+        assert (g["total"], g["attention"], g["bottleneck"]) == (n, a, b)
+        assert ex.answer == pytest.approx(100 * a / n - 100 * b / n) and ex.answer >= 0.5
+        assert f"**{a:,}**" in ex.prompt and f"**{b:,}**" in ex.prompt
+    for _, ex in by_id("translation.crossing"):
+        source = ex.given["source"]
+        pair = translate_reference(source)
+        assert is_held_out(source) and [list(a) for a in pair.alignment] == ex.given["alignment"]
+        where = dict(pair.alignment)
+        crossed = [i for i in where if any((i - k) * (where[i] - where[k]) < 0 for k in where)]  # brute force
+        assert ex.answer == len(crossed) > 0
+        assert " · ".join(f"{w} ({where[i]})" for i, w in enumerate(pair.target)) in ex.prompt
+    attention, bottleneck = load("attention"), load("bottleneck")
+    for _, ex in by_id("translation.reads"):
+        source, row = ex.given["source"], ex.given["row"]
+        target = translate_reference(source).target
+        weights = attention.attend(source, target)[row]  # teacher-forced: another path than the greedy decoder
+        top = int(np.argmax(weights))
+        assert is_held_out(source) and correct_text(ex) == f"*{source[top]}* (English word {top})"
+        assert ex.chart.series[0][1] == pytest.approx(weights, abs=1e-5)
+    for _, ex in by_id("translation.long"):
+        source = ex.given["source"]
+        reference = translate_reference(source).target
+        [out] = bottleneck.translate_many([source])  # the batched path of the evaluation
+        placed = sum(a == b for a, b in zip(out, reference, strict=False))
+        expected = 0 if out == reference else (1 if placed >= math.ceil(0.75 * len(reference)) else 2)
+        assert is_held_out(source) and ex.given["placed"]["bottleneck"] == placed
+        assert correct_text(ex) == ex.options[expected].text and ex.answer == expected
+    for _, ex in by_id("translation.one-vector"):
+        assert correct_text(ex).startswith(f"One vector of {ex.given['width']} numbers")
+    hits, total = (int(evaluation[f"align.content_{k}"].sum()) for k in ("hits", "total"))
+    for _, ex in by_id("translation.alignment"):
+        assert correct_text(ex).startswith("For this model and task") and f"**{hits:,} of {total:,}**" in ex.prompt
+        assert is_held_out(ex.given["source"])

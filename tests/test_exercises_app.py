@@ -19,6 +19,7 @@ SCRIPTS = {
     "steps": "pages/2_🧱_Build_it_step_by_step.py",
     "academic": "pages/3_🎓_Academic.py",
     "complexity": "pages/4_📈_Complexity.py",
+    "translation": "pages/5_🌍_Translation.py",
 }
 VERDICT = re.compile(r"^\*\*(Right|Not quite|Not this one)")
 
