@@ -63,9 +63,9 @@ def exercises_for(page: str, seed: int, res: Resources | None = None) -> list[Ex
     """The exercises of ``page`` for set number ``seed`` (0..MAX_SEED; other values raise ValueError).
 
     ``res`` provides shared objects that some exercises need (the pretrained encoder, the translators); by
-    default each is loaded once per process. Building a set never loads the pretrained encoder: an exercise
-    whose reveal needs it is returned incomplete (see :func:`complete`), and is replaced or left out when
-    the encoder is out of reach.
+    default each is loaded once per process. Building a set does not load the pretrained encoder (unless
+    ``res`` has an encoder loader but no ``reachable`` check): an exercise whose reveal needs it is returned
+    incomplete (see :func:`complete`), and is replaced or left out when the encoder is out of reach.
     """
     module = _module(page)
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:

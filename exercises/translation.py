@@ -78,6 +78,9 @@ def gap(rng: np.random.Generator, res: Resources) -> Exercise:
     i = int(rng.choice(candidates))
     n, a, b, length = int(totals[i]), int(a_counts[i]), int(b_counts[i]), int(att.lengths[i])
     answer = _percent(a, n) - _percent(b, n)
+    (lo, hi, (n_short, a_short, b_short)), = by_bins(att.lengths, totals, a_counts, b_counts,
+                                                     bins=((SHORT[0][0], SHORT[-1][1]),))
+    short_a, short_b = _percent(a_short, n_short), _percent(b_short, n_short)
     what, unit = ("exact match", "sentences translated exactly") if exact else ("words right", "reference words "
                                                                                 "in their place")
     counted = (f"of the **{n}** held-out sentences of exactly {length} words, the attention model translated **{a}** "
@@ -102,9 +105,9 @@ def gap(rng: np.random.Generator, res: Resources) -> Exercise:
         mistakes=tuple(Mistake(v, why) for v, why in slips),
         solution=(tex(rf"100 \times \tfrac{{{a}}}{{{n}}} - 100 \times \tfrac{{{b}}}{{{n}}} = {_percent(a, n):.2f} - "
                       rf"{_percent(b, n):.2f} = {answer:.2f}\ \text{{percentage points}}"),
-                  md(f"The chart under *The bottleneck, measured* shows both models' {what} at every length: the two "
-                     f"curves run together on short sentences and part as sentences get longer (at {length} words: "
-                     f"{_percent(a, n):.1f} % against {_percent(b, n):.1f} %).")),
+                  md(f"The chart under *The bottleneck, measured* shows both models' {what} at every length: "
+                     f"attention model {short_a:.1f} % and bottleneck model {short_b:.1f} % on the {lo}–{hi}-word "
+                     f"sentences; at {length} words, {_percent(a, n):.1f} % and {_percent(b, n):.1f} %.")),
         given={"length": length, "total": n, "attention": a, "bottleneck": b, "exact": exact},
     )
 
@@ -376,10 +379,10 @@ def alignment(rng: np.random.Generator, res: Resources) -> Exercise:
                 "this tell you?"),
         answer=answer,
         options=options,
-        solution=(md("Nobody told the model which English word a German word comes from; its weights line up with the "
-                     "alignment because reading the right English word is what helps it translate. That makes the "
-                     "weights a good picture of where *this* decoder reads, checked here against a known answer; it "
-                     "is a finding about this model, not a property of attention."),),
+        solution=(md("Nobody told the model which English word a German word comes from: it learnt where to read "
+                     "only by learning to translate. Here its weights are a good picture of where *this* decoder "
+                     "reads, checked against a known answer; that is a finding about this model, measured, not a "
+                     "property of attention."),),
         given={"source": pair.source, "row": i},
     )
 
