@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -227,3 +228,29 @@ print("lazy model OK")
 def test_the_heatmap_page_loads_the_model_only_when_a_student_answers_an_exercise_that_needs_it():
     done = subprocess.run([sys.executable, "-c", LAZY_MODEL], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and "lazy model OK" in done.stdout, done.stdout + done.stderr
+
+
+UNREADABLE_MODEL = r"""
+from exercises import exercises_for
+from tests.conftest import app_page
+from ui.exercises import UNAVAILABLE
+
+seed = 321
+head = next(e for e in exercises_for("heatmap", seed) if e.id == "heatmap.previous-head")  # within reach: asked
+at = app_page("pages/1_🔥_Heatmap.py", {"ex": str(seed)}).run()
+key = f"heatmap.ex{seed}.{head.id}"
+at.radio(key=key + ".answer").set_value(head.answer)
+at.button(key=key + ".check").click().run()  # the folder named by the environment holds no model
+assert not at.exception, at.exception
+assert UNAVAILABLE in [w.value for w in at.warning], [w.value for w in at.warning]
+assert at.button(key=key + ".check").label.endswith("Commit my prediction")  # not counted, still open
+assert "nothing answered yet" in " ".join(m.value for m in at.markdown)
+print("unreadable model OK")
+"""
+
+
+def test_a_model_that_fails_to_load_leaves_its_exercise_unanswered_and_says_why(tmp_path):
+    env = {**os.environ, "ATTENTION_EXPLORER_MODEL_DIR": str(tmp_path)}  # an empty folder
+    done = subprocess.run([sys.executable, "-c", UNREADABLE_MODEL], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0 and "unreadable model OK" in done.stdout, done.stdout + done.stderr
