@@ -8,6 +8,8 @@ row (it is pure formatting: no streamlit); every number in it comes from :mod:`a
 from __future__ import annotations
 
 import functools
+import importlib.util
+import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -20,6 +22,7 @@ from .model import Chart, Exercise, Kind, Mistake, Option, fmt, md, tex
 
 __all__ = [
     "Resources",
+    "encoder_within_reach",
     "build",
     "SENTENCES",
     "WEIGHT_TOLERANCE",
@@ -46,6 +49,24 @@ def _load_encoder() -> Any:
         return None
 
 
+def encoder_within_reach() -> bool:
+    """Whether the pretrained encoder can be loaded here, answered without loading or downloading it.
+
+    True when ``safetensors`` and ``tokenizers`` are installed and the files are named by the environment
+    variable, installed as a package, or can come from the Hugging Face Hub (``huggingface_hub`` installed),
+    the sources :func:`attention.pretrained.locate_model` tries. Loading can still fail (a wrong folder, no
+    network): then :func:`exercises.complete` says so.
+    """
+    from attention import pretrained
+
+    found = importlib.util.find_spec  # finds a package without importing it
+    if not (found("safetensors") and found("tokenizers")):
+        return False
+    if os.environ.get(pretrained.ENV_VAR, "").strip():
+        return True
+    return bool(found(pretrained.PACKAGE) or found("huggingface_hub"))
+
+
 class Resources:
     """Shared read-only objects that some exercises need, each loaded on first use and at most once.
 
@@ -53,17 +74,41 @@ class Resources:
     :class:`attention.pretrained.Encoder`), or anything else (None, an error message) when it is not
     available; default: :func:`attention.pretrained.load_encoder`, cached per process. The app passes
     the loader the Heatmap page already uses, so the model's weights are in memory once.
+
+    ``reachable``: a cheap zero-argument check that the encoder can be loaded, so that a set is built without
+    loading it (its exercises that need it are completed later, by :func:`exercises.complete`); default:
+    :func:`encoder_within_reach` with the default loader, else whether ``encoder`` loads.
+
+    ``translator``: a function of a kind ("attention" or "bottleneck") returning that shipped translator;
+    default: :func:`attention.translation.load` (read once per process).
     """
 
-    def __init__(self, encoder: Callable[[], Any] | None = None):
+    def __init__(self, encoder: Callable[[], Any] | None = None, *, reachable: Callable[[], bool] | None = None,
+                 translator: Callable[[str], Any] | None = None):
         self._encoder = encoder or _load_encoder
+        self._reachable = reachable or (encoder_within_reach if encoder is None else lambda: self.encoder is not None)
+        self._translator = translator
 
     @functools.cached_property
     def encoder(self) -> Any:
+        """The encoder, loaded now (once), or None when it is not available."""
         from attention.pretrained import Encoder
 
         loaded = self._encoder()
         return loaded if isinstance(loaded, Encoder) else None
+
+    @functools.cached_property
+    def encoder_reachable(self) -> bool:
+        """Whether the encoder can be loaded, without loading it (when the check allows)."""
+        return bool(self._reachable())
+
+    def translator(self, kind: str) -> Any:
+        """The shipped translator of ``kind`` (an :class:`attention.translation.Translator`)."""
+        if self._translator is None:
+            from attention.translation import load
+
+            return load(kind)
+        return self._translator(kind)
 
 
 def build(seed: int, builders: Sequence[Callable[..., Exercise | None]], *args: Any) -> list[Exercise]:
@@ -107,8 +152,8 @@ def md_table(headers: Sequence[str], rows: Sequence[Sequence[str]], align_right:
     return "\n".join(out)
 
 
-def shuffle_options(rng: np.random.Generator, options: Sequence[Option], correct: int) -> tuple[tuple[Option, ...], int]:
-    """The options in a seeded random order, and where the right one went."""
+def shuffle_options(rng: np.random.Generator, options: Sequence[Any], correct: int) -> tuple[tuple[Any, ...], int]:
+    """The options (or anything they are made from) in a seeded random order, and where the right one went."""
     order = rng.permutation(len(options))
     return tuple(options[i] for i in order), int(np.flatnonzero(order == correct)[0])
 

@@ -11,6 +11,11 @@ Four kinds of answer (:class:`Kind`):
   then the ``solution`` (and ``chart``) reveal what really happens.
 
 Everything is plain data (picklable, no callables), so a whole set can be cached and shared.
+
+An exercise whose reveal needs a model (``needs``, e.g. ``"encoder"``: the pretrained encoder) is built
+without it: its prompt, options and answer are complete, but its solution, chart and the reasons of its
+options are filled in by :func:`exercises.complete`, which loads the model, only once a student answers
+or the answer key is shown. Until then it cannot be checked.
 Text is markdown; equations are separate LaTeX blocks. No text typed by a student ever goes into
 a message.
 """
@@ -131,6 +136,7 @@ class Exercise:
     mistakes: tuple[Mistake, ...] = ()
     chart: Chart | None = None
     given: dict = field(default_factory=dict)
+    needs: str = ""  # a model the reveal still needs ("encoder"); "" once complete
 
     def __post_init__(self) -> None:
         if self.kind in (Kind.CHOICE, Kind.PREDICT) and not 0 <= self.answer < len(self.options):
@@ -174,6 +180,8 @@ class Exercise:
 
     def check(self, response: Any) -> Verdict:
         """Judge a response: text for NUMBER and SHAPE, an option index for CHOICE and PREDICT."""
+        if self.needs:
+            raise RuntimeError(f"{self.id} needs the {self.needs} first: pass it through exercises.complete")
         if self.kind is Kind.NUMBER:
             return self._check_number(response)
         if self.kind is Kind.SHAPE:

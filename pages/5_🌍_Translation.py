@@ -9,6 +9,7 @@ from figures.translation import accuracy_by_length, cross_attention_heatmap, rea
 from ui import translation as tr
 from ui import translation_learn
 from ui import translation_measured as measured
+from ui.exercises import exercise_params, render_exercises
 from ui.heatmap_common import CHART_CONFIG, clickable_chart, normalise_positions
 from ui.layout import setup_page
 from ui.state import PageState
@@ -16,7 +17,7 @@ from ui.translation_about import about_markdown
 
 setup_page("Translation", "🌍")
 
-state = PageState("translation", tr.params())
+state = PageState("translation", [*tr.params(), *exercise_params()])
 state.restore()
 normalise_positions(state, ("row",))
 
@@ -118,4 +119,5 @@ else:
 st.header("How the two translators are built")
 st.markdown(about_markdown(data))
 
+render_exercises(state)
 state.sync()

@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 from attention.library import BOOKS, TOPICS
-from exercises import MAX_SEED, PAGES, Kind, Resources, exercises_for
+from exercises import MAX_SEED, PAGES, Kind, Resources, complete, exercises_for
 from exercises.common import SENTENCES
+from exercises.heatmap import EXPLAIN_AT_LEAST, EXPLAIN_SENTENCE, IT_ANIMAL
 from exercises.model import fmt
 
 from .conftest import ROOT
@@ -29,12 +30,15 @@ EXPECTED_IDS = {
                  "academic.not-explanation"],
     "complexity": ["complexity.memory", "complexity.flops", "complexity.tiled-growth", "complexity.flash",
                    "complexity.rescale"],
+    "translation": ["translation.gap", "translation.crossing", "translation.reads", "translation.long",
+                    "translation.one-vector", "translation.alignment"],
 }
 
 
 @functools.cache
 def made(page: str, seed: int):
-    return exercises_for(page, seed)
+    """The set, every exercise complete (as a student sees it once they have answered)."""
+    return [complete(page, e) for e in exercises_for(page, seed)]
 
 
 def every(page: str | None = None):
@@ -77,7 +81,7 @@ def test_each_page_has_at_least_four_exercises_of_at_least_two_kinds(page):
             assert not re.search(r"\bnan\b|\binf\b|None", text), (ex.id, text)  # "NaN" is named on purpose
 
 
-def test_the_registry_holds_exactly_the_five_pages_and_refuses_bad_arguments():
+def test_the_registry_holds_exactly_the_six_pages_and_refuses_bad_arguments():
     assert set(PAGES) == set(EXPECTED_IDS)
     for bad in (-1, MAX_SEED + 1, 1.5, "3", True, None):
         with pytest.raises(ValueError):
@@ -234,6 +238,72 @@ def test_the_previous_token_head_claim_holds_on_every_sentence_used():
         enc = _encode(encoder, sentence)
         scores = previous_token_score(enc.attentions, enc.tokens)  # (L, H)
         assert scores[0, 2] >= 0.99 and np.argmax(scores) == 2, sentence  # layer 1, head 3 counted from 1
+        # the distractors are drawn without the model: every other head must be clearly below it
+        others = np.delete(scores.ravel(), 2)
+        assert others.max() < scores[0, 2] - 0.3, sentence
+
+
+def test_the_it_animal_heads_named_without_the_model_hold():
+    from attention.pretrained_findings import token_index
+
+    enc = Resources().encoder.encode(EXPLAIN_SENTENCE)
+    it, animal = token_index(enc.tokens, "it"), token_index(enc.tokens, "animal")
+    to_animal, to_it = enc.attentions[:, :, it, animal], enc.attentions[:, :, animal, it]  # (L, H)
+    assert {h for h, _ in IT_ANIMAL} == {tuple(int(x) for x in h) for h in np.argwhere(to_animal >= EXPLAIN_AT_LEAST)}
+    for h, at_least in IT_ANIMAL:
+        assert to_animal[h] > at_least >= EXPLAIN_AT_LEAST and to_it[h] < to_animal[h] / 2, h
+
+
+class Loader:
+    """An encoder loader that counts its calls."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self):
+        self.calls += 1
+        return Resources().encoder
+
+
+def test_building_the_heatmap_set_never_loads_the_model_and_complete_fills_in_its_numbers():
+    loader = Loader()
+    res = Resources(encoder=loader, reachable=lambda: True)
+    for seed in SEEDS[:12]:
+        exs = exercises_for("heatmap", seed, res)
+        pending = [e for e in exs if e.needs]
+        assert [e.id for e in pending] == ["heatmap.previous-head", "heatmap.explanation"]
+        for ex in pending:  # what the student sees before answering is there; the rest waits for the model
+            assert ex.prompt and len(ex.options) == 4 and all(o.text for o in ex.options)
+            assert not ex.solution and ex.chart is None and not any(o.why for o in ex.options)
+            with pytest.raises(RuntimeError):
+                ex.check(ex.answer)
+    assert loader.calls == 0
+    for ex in pending:
+        done = complete("heatmap", ex, res)
+        assert loader.calls == 1 and not done.needs and done.check(done.answer).correct
+        assert (done.prompt, [o.text for o in done.options], done.answer) == \
+            (ex.prompt, [o.text for o in ex.options], ex.answer)  # the reveal changes nothing already shown
+        assert done.solution and all(o.why for o in done.options)
+    assert complete("heatmap", exs[0], res) is exs[0]  # an exercise that needs no model is already complete
+
+
+def test_the_reveal_numbers_come_from_the_model():
+    from attention.pretrained_findings import previous_token_score, token_index
+
+    encoder = Resources().encoder
+    for _, ex in by_id("heatmap.previous-head"):
+        enc = encoder.encode(ex.given["sentence"])
+        prev = previous_token_score(enc.attentions, enc.tokens)
+        heads = [tuple(h) for h in ex.given["heads"]]
+        assert ex.chart.series[0][1] == pytest.approx([prev[h] for h in heads], abs=1e-9)
+        for option, h in zip(ex.options, heads, strict=True):
+            assert f"**{fmt(prev[h], 2)}**" in option.why
+    enc = encoder.encode(EXPLAIN_SENTENCE)
+    it, animal = token_index(enc.tokens, "it"), token_index(enc.tokens, "animal")
+    for _, ex in by_id("heatmap.explanation"):
+        w = float(enc.attentions[(*ex.given["head"], it, animal)])
+        assert ex.given["weight"] == pytest.approx(w) and f"**{fmt(w, 3)}**" in ex.solution[0].text
+        assert f"more than {ex.given['at_least']:g}" in ex.prompt and w > ex.given["at_least"]
 
 
 def test_heatmap_without_the_pretrained_model_keeps_four_exercises():
@@ -242,6 +312,10 @@ def test_heatmap_without_the_pretrained_model_keeps_four_exercises():
     assert {e.kind for e in exs} == {Kind.NUMBER, Kind.PREDICT}
     temperature = exs[-1]
     assert temperature.check(temperature.answer).correct
+    # within reach by the cheap check, but it fails to load: the reveal says it is missing
+    res = Resources(encoder=lambda: "the download failed", reachable=lambda: True)
+    pending = [e for e in exercises_for("heatmap", 11, res) if e.needs]
+    assert len(pending) == 2 and all(complete("heatmap", e, res) is None for e in pending)
 
 
 def test_build_it_numbers():
@@ -303,3 +377,50 @@ def test_complexity_numbers():
         assert m_new > m_old and ex.answer == pytest.approx(math.exp(m_old - m_new), rel=1e-5)
         # what a student computes from the 3-decimal numbers on screen is accepted
         assert ex.check(repr(math.exp(round(m_old, 3) - round(m_new, 3)))).correct
+
+
+def test_translation_numbers():
+    from attention.translation import is_held_out, load, translate_reference
+    from attention.translation.store import WEIGHTS
+
+    with np.load(WEIGHTS) as npz:  # the shipped evaluation, read directly
+        evaluation = {k: npz[k] for k in npz.files if k.startswith(("eval.", "align."))}
+    lengths = list(evaluation["eval.lengths"])
+    for _, ex in by_id("translation.gap"):
+        g, i = ex.given, lengths.index(ex.given["length"])
+        fields = ("sentences", "exact") if g["exact"] else ("words_total", "words_correct")
+        n, a = (int(evaluation[f"eval.attention.{f}"][i]) for f in fields)
+        b = int(evaluation[f"eval.bottleneck.{fields[1]}"][i])
+        assert (g["total"], g["attention"], g["bottleneck"]) == (n, a, b)
+        assert ex.answer == pytest.approx(100 * a / n - 100 * b / n) and ex.answer >= 0.5
+        assert f"**{a:,}**" in ex.prompt and f"**{b:,}**" in ex.prompt
+    for _, ex in by_id("translation.crossing"):
+        source = ex.given["source"]
+        pair = translate_reference(source)
+        assert is_held_out(source) and [list(a) for a in pair.alignment] == ex.given["alignment"]
+        where = dict(pair.alignment)
+        crossed = [i for i in where if any((i - k) * (where[i] - where[k]) < 0 for k in where)]  # brute force
+        assert ex.answer == len(crossed) > 0
+        assert " · ".join(f"{w} ({where[i]})" for i, w in enumerate(pair.target)) in ex.prompt
+    attention, bottleneck = load("attention"), load("bottleneck")
+    for _, ex in by_id("translation.reads"):
+        source, row = ex.given["source"], ex.given["row"]
+        target = translate_reference(source).target
+        weights = attention.attend(source, target)[row]  # teacher-forced: another path than the greedy decoder
+        top = int(np.argmax(weights))
+        assert is_held_out(source) and correct_text(ex) == f"*{source[top]}* (English word {top})"
+        assert ex.chart.series[0][1] == pytest.approx(weights, abs=1e-5)
+    for _, ex in by_id("translation.long"):
+        source = ex.given["source"]
+        reference = translate_reference(source).target
+        [out] = bottleneck.translate_many([source])  # the batched path of the evaluation
+        placed = sum(a == b for a, b in zip(out, reference, strict=False))
+        expected = 0 if out == reference else (1 if placed >= math.ceil(0.75 * len(reference)) else 2)
+        assert is_held_out(source) and ex.given["placed"]["bottleneck"] == placed
+        assert correct_text(ex) == ex.options[expected].text and ex.answer == expected
+    for _, ex in by_id("translation.one-vector"):
+        assert correct_text(ex).startswith(f"One vector of {ex.given['width']} numbers")
+    hits, total = (int(evaluation[f"align.content_{k}"].sum()) for k in ("hits", "total"))
+    for _, ex in by_id("translation.alignment"):
+        assert correct_text(ex).startswith("For this model and task") and f"**{hits:,} of {total:,}**" in ex.prompt
+        assert is_held_out(ex.given["source"])

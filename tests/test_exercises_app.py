@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from exercises import MAX_SEED, Kind, exercises_for
 
-from .conftest import app_page
+from .conftest import ROOT, app_page
 
 SCRIPTS = {
     "home": None,
@@ -17,6 +20,7 @@ SCRIPTS = {
     "steps": "pages/2_🧱_Build_it_step_by_step.py",
     "academic": "pages/3_🎓_Academic.py",
     "complexity": "pages/4_📈_Complexity.py",
+    "translation": "pages/5_🌍_Translation.py",
 }
 VERDICT = re.compile(r"^\*\*(Right|Not quite|Not this one)")
 
@@ -173,3 +177,80 @@ def test_score_and_session_set_number_carry_across_pages():
     assert "1 of 1 exercise solved, 1 at the first try" in score(at)
     assert url(at, "ex") == "55"  # the session keeps the set number it was given
     assert exercises_for("academic", 55)[0].prompt in [m.value for m in at.markdown]
+
+
+# Run in a fresh interpreter: the rest of the suite may have loaded the model into this process already.
+LAZY_MODEL = r"""
+import sys
+
+import attention.pretrained as pretrained
+from exercises import Resources, complete, exercises_for
+from tests.conftest import app_page
+from tests.test_exercises_app import score
+
+loads = []
+real = pretrained.load_encoder
+pretrained.load_encoder = lambda *a, **k: loads.append(1) or real(*a, **k)
+
+mine = Resources(encoder=real)  # the test's own copy, to compute what the page must show (not counted)
+seed = 321
+at = app_page("pages/1_🔥_Heatmap.py", {"ex": str(seed)}).run()  # random-weights mode, the default
+assert not at.exception, at.exception
+assert not loads and "safetensors" not in sys.modules and "tokenizers" not in sys.modules, "the model was loaded"
+exs = {e.id: e for e in exercises_for("heatmap", seed)}
+head, meaning = exs["heatmap.previous-head"], exs["heatmap.explanation"]
+shown = [m.value for m in at.markdown]
+assert head.prompt in shown and meaning.prompt in shown and not loads
+
+key = f"heatmap.ex{seed}.{head.id}"
+at.radio(key=key + ".answer").set_value(head.answer)
+at.button(key=key + ".check").click().run()  # the student commits: now the model is needed, and loaded once
+assert not at.exception, at.exception
+assert len(loads) == 1 and "safetensors" in sys.modules
+done = complete("heatmap", head, mine)
+right = "**Right.** " + done.options[done.answer].why
+assert right in [s.value for s in at.success], [s.value for s in at.success]
+assert all(b.text in [m.value for m in at.markdown] for b in done.solution)  # the measured scores, revealed
+assert any("Previous-word score" in c.proto.spec for c in at.get("plotly_chart"))
+
+key = f"heatmap.ex{seed}.{meaning.id}"
+wrong = (meaning.answer + 1) % len(meaning.options)
+at.radio(key=key + ".answer").set_value(wrong)
+at.button(key=key + ".check").click().run()
+assert not at.exception, at.exception
+done = complete("heatmap", meaning, mine)
+assert "**Not this one.** " + done.options[wrong].why in [e.value for e in at.error]
+assert len(loads) == 1 and "1 of 2 exercises solved, 1 at the first try" in score(at)
+print("lazy model OK")
+"""
+
+
+def test_the_heatmap_page_loads_the_model_only_when_a_student_answers_an_exercise_that_needs_it():
+    done = subprocess.run([sys.executable, "-c", LAZY_MODEL], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "lazy model OK" in done.stdout, done.stdout + done.stderr
+
+
+UNREADABLE_MODEL = r"""
+from exercises import exercises_for
+from tests.conftest import app_page
+from ui.exercises import UNAVAILABLE
+
+seed = 321
+head = next(e for e in exercises_for("heatmap", seed) if e.id == "heatmap.previous-head")  # within reach: asked
+at = app_page("pages/1_🔥_Heatmap.py", {"ex": str(seed)}).run()
+key = f"heatmap.ex{seed}.{head.id}"
+at.radio(key=key + ".answer").set_value(head.answer)
+at.button(key=key + ".check").click().run()  # the folder named by the environment holds no model
+assert not at.exception, at.exception
+assert UNAVAILABLE in [w.value for w in at.warning], [w.value for w in at.warning]
+assert at.button(key=key + ".check").label.endswith("Commit my prediction")  # not counted, still open
+assert "nothing answered yet" in " ".join(m.value for m in at.markdown)
+print("unreadable model OK")
+"""
+
+
+def test_a_model_that_fails_to_load_leaves_its_exercise_unanswered_and_says_why(tmp_path):
+    env = {**os.environ, "ATTENTION_EXPLORER_MODEL_DIR": str(tmp_path)}  # an empty folder
+    done = subprocess.run([sys.executable, "-c", UNREADABLE_MODEL], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0 and "unreadable model OK" in done.stdout, done.stdout + done.stderr

@@ -29,7 +29,8 @@ def run(query: dict | None = None) -> AppTest:
 
 
 def url(at: AppTest) -> dict[str, str]:
-    return {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
+    """The page's own URL state (without the exercise set number, ``ex``, which tests/test_exercises_app.py checks)."""
+    return {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items() if k != "ex"}
 
 
 def chart(at: AppTest, title_start: str) -> dict:

@@ -13,6 +13,10 @@ session opened, and then written to the URL so the student's link reproduces the
 
 The list of exercises is a fragment: checking an answer reruns the exercises only, not the page.
 The score is kept per session, across pages; the answer key is a toggle that is never put in a link.
+
+A set is built without the pretrained model: an exercise whose reveal needs it (the Heatmap page's
+previous-token head and explanation questions) is completed, loading the model once per server, only when a
+student checks an answer to it or the answer key is shown.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ import secrets
 
 import streamlit as st
 
-from exercises import MAX_SEED, Exercise, Kind, Resources, Verdict, exercises_for
+from exercises import MAX_SEED, Exercise, Kind, Resources, Verdict, complete, exercises_for
+from exercises.common import encoder_within_reach
 from exercises.model import KIND_LABELS
 from ui.state import IntParam, PageState
 
@@ -46,10 +51,43 @@ def _encoder():
     return load()
 
 
+def _translator(kind: str):
+    """The shipped translator of ``kind``, read once per server (on the first page whose exercises need it)."""
+    return _translators()[kind]
+
+
+@st.cache_resource(show_spinner=False)
+def _translators() -> dict:
+    from attention.translation import KINDS, load
+
+    return {kind: load(kind) for kind in KINDS}
+
+
+def _resources() -> Resources:
+    return Resources(encoder=_encoder, reachable=encoder_within_reach, translator=_translator)
+
+
 @st.cache_data(max_entries=256, show_spinner=False)
 def exercise_set(page: str, seed: int) -> list[Exercise]:
     """The exercises of ``page`` for set ``seed``: the same for everyone, so computed once per server."""
-    return exercises_for(page, seed, Resources(encoder=_encoder))
+    return exercises_for(page, seed, _resources())
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _completed(page: str, seed: int, ex_id: str) -> Exercise | None:
+    return complete(page, next(e for e in exercise_set(page, seed) if e.id == ex_id), _resources())
+
+
+def ready(page: str, seed: int, ex: Exercise) -> Exercise | None:
+    """``ex`` complete (its model loaded now, once per server, if it needs one), or None if that model is missing."""
+    if not ex.needs:
+        return ex
+    _encoder()  # outside the cached function, so that its "Loading …" spinner shows
+    return _completed(page, seed, ex.id)
+
+
+UNAVAILABLE = ("This exercise needs the pretrained model (all-MiniLM-L6-v2), which could not be loaded on this "
+               "server, so it cannot be checked here. Every other exercise works as usual.")
 
 
 def _valid(value) -> bool:
@@ -122,9 +160,18 @@ def _chart(ex: Exercise, key: str) -> None:
         st.plotly_chart(reveal_figure(ex.chart), width="stretch", key=key, config=CHART_CONFIG)
 
 
-def _submit(uid: str, ex: Exercise) -> None:
-    response = st.session_state.get(f"{uid}.answer")
-    verdict = ex.check(response)
+def _submit(uid: str) -> None:
+    """The Check button's callback: remember the answer; it is judged when the list is drawn (see :func:`_judge`)."""
+    st.session_state[f"{uid}.submitted"] = st.session_state.get(f"{uid}.answer")
+
+
+def _judge(uid: str, page: str, seed: int, ex: Exercise) -> None:
+    """Check a submitted answer (completing the exercise first if it needs a model) and count it."""
+    if f"{uid}.submitted" not in st.session_state:
+        return
+    response = st.session_state.pop(f"{uid}.submitted")
+    full = ready(page, seed, ex)
+    verdict = full.check(response) if full is not None else Verdict(False, UNAVAILABLE, readable=False)
     st.session_state[f"{uid}.verdict"] = verdict
     st.session_state[f"{uid}.picked"] = response
     _record(uid, verdict)
@@ -162,11 +209,12 @@ def _answer_form(uid: str, ex: Exercise, button: str) -> None:
         else:
             st.radio("Your answer", list(range(len(ex.options))), index=None, key=f"{uid}.answer",
                      format_func=lambda i: ex.options[i].text)
-        st.form_submit_button(button, key=f"{uid}.check", on_click=_submit, args=(uid, ex), type="primary")
+        st.form_submit_button(button, key=f"{uid}.check", on_click=_submit, args=(uid,), type="primary")
 
 
-def _exercise(uid: str, n: int, ex: Exercise, answer_key: bool) -> None:
-    verdict: Verdict | None = st.session_state.get(f"{uid}.verdict")
+def _exercise(uid: str, n: int, ex: Exercise, full: Exercise | None, answer_key: bool) -> None:
+    """One exercise's box; ``full`` is ``ex`` complete (None: not needed yet, or its model is missing)."""
+    verdict: Verdict | None = st.session_state.get(f"{uid}.verdict")  # readable only if ``full`` was complete
     with st.container(border=True, key=box_key(uid)):
         st.markdown(f"**{n} · {ex.title}** · *{KIND_LABELS[ex.kind]}*")
         st.markdown(ex.prompt)
@@ -179,17 +227,20 @@ def _exercise(uid: str, n: int, ex: Exercise, answer_key: bool) -> None:
             else:
                 st.markdown(f"**Your prediction:** {ex.options[st.session_state[f'{uid}.picked']].text}")
                 (st.success if verdict.correct else st.error)(verdict.message, icon="✅" if verdict.correct else "❌")
-                _chart(ex, f"{uid}.chart")
-                _blocks(ex.solution)
+                _chart(full, f"{uid}.chart")
+                _blocks(full.solution)
                 with st.expander("Every option explained"):
-                    _why_list(ex)
+                    _why_list(full)
                 st.caption("A prediction is made once. For a fresh one, take a new exercise set above.")
         else:
             _answer_form(uid, ex, "Check")
             if verdict is not None:
-                _feedback(ex, verdict)
+                _feedback(full or ex, verdict)
         if answer_key:
-            _key(uid, ex)
+            if full is None:
+                st.warning(UNAVAILABLE, icon="📦")
+            else:
+                _key(uid, full)
 
 
 def _key(uid: str, ex: Exercise) -> None:
@@ -212,9 +263,14 @@ def _exercise_list(page: str, seed: int) -> None:
     answer_key = st.toggle("🔑 Answer key (for the teacher)", key=f"{page}.ex_answer_key",
                            help="Shows the answer and worked solution of every exercise of this set, e.g. to project "
                                 "once the class has answered. It is never part of the link.")
+    exs = exercise_set(page, seed)
+    for ex in exs:  # before the score is drawn, so that it counts the answer just checked
+        _judge(f"{page}.ex{seed}.{ex.id}", page, seed, ex)
     st.markdown(score_text())
-    for n, ex in enumerate(exercise_set(page, seed), 1):
-        _exercise(f"{page}.ex{seed}.{ex.id}", n, ex, answer_key)
+    for n, ex in enumerate(exs, 1):
+        uid = f"{page}.ex{seed}.{ex.id}"
+        needed = answer_key or st.session_state.get(f"{uid}.verdict") is not None
+        _exercise(uid, n, ex, ready(page, seed, ex) if needed else ex, answer_key)
 
 
 def render_exercises(state: PageState) -> None:

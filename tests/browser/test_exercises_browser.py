@@ -1,5 +1,6 @@
 """“Check your understanding” in a real browser: answering right and wrong (desktop and phone width), a prediction
-revealed only after the commitment, and a teacher's link giving two browsers the same numbers."""
+revealed only after the commitment (on the home page and on the Translation page, with its model's real weights),
+and a teacher's link giving two browsers the same numbers."""
 
 from __future__ import annotations
 
@@ -16,9 +17,9 @@ SEED = 2024
 PHONE = {"width": 390, "height": 844}
 
 
-def box(page, seed: int, ex):
-    """The bordered box of one exercise of the home page."""
-    return page.locator(f".st-key-{box_key(f'home.ex{seed}.{ex.id}')}")
+def box(page, seed: int, ex, app_page: str = "home"):
+    """The bordered box of one exercise (of the home page, or of ``app_page``'s PageState name)."""
+    return page.locator(f".st-key-{box_key(f'{app_page}.ex{seed}.{ex.id}')}")
 
 
 def section_text(page) -> list[str]:
@@ -110,3 +111,22 @@ def test_a_teachers_link_gives_two_browsers_the_same_numbers(browser, app_server
     finally:
         for context in contexts:
             context.close()
+
+
+def test_a_translation_prediction_is_revealed_with_the_models_weights(page, app_server):
+    open_app(page, app_server, "Translation", {"ex": str(SEED)})
+    assert_no_exception(page)
+    reads = next(e for e in exercises_for("translation", SEED) if e.id == "translation.reads")
+    ex_box = box(page, SEED, reads, "translation")
+    ex_box.scroll_into_view_if_needed()
+    assert reads.prompt.split("**")[1] in ex_box.inner_text()  # the German word asked about
+    assert ex_box.locator('[data-testid="stPlotlyChart"]').count() == 0
+    wrong = (reads.answer + 1) % len(reads.options)
+    ex_box.locator('[data-testid="stRadioOption"]').nth(wrong).click()
+    check(page, ex_box, "Commit my prediction")
+    ex_box.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').wait_for()
+    alert = ex_box.locator('[data-testid="stAlert"]').first.inner_text()
+    assert "Not this one." in alert, alert
+    bars = ex_box.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').evaluate("el => el.data[0].y")
+    assert [round(float(v), 4) for v in bars] == [round(v, 4) for v in reads.chart.series[0][1]]
+    assert ex_box.get_by_role("button", name="Commit my prediction").count() == 0
