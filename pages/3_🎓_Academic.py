@@ -149,7 +149,7 @@ ctl1.slider("d_k (length of q and k)", 1, 1024, key=state.key("d_k"),
 ctl2.slider("Keys per row (S)", 2, 64, key=state.key("keys"),
             help="How many keys each sampled query is compared with in the softmax experiment.")
 with ctl3:
-    st.number_input("Seed", 0, MAX_SEED, step=1, key=state.key("seed"),
+    state.int_input("seed", "Seed",
                     help="Every experiment on this page is drawn from this seed: same seed, same numbers.")
     st.button("🎲 New samples", on_click=new_seed, width="stretch")
 

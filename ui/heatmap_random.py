@@ -61,7 +61,7 @@ def render(state: PageState, text: str, controls, canvas) -> None:
     with controls:
         st.button("🎲 Generate Heatmap", on_click=new_draw, type="primary", width="stretch",
                   help="Draw new random embeddings and projections (a new seed).")
-        st.number_input("Seed", 0, MAX_SEED, step=1, key=state.key("seed"))
+        state.int_input("seed", "Seed")
         st.slider("Words used (sequence length)", 2, MAX_TOKENS, key=state.key("n"))
         st.slider("Heads", 1, 8, key=state.key("heads"),
                   help="Several independent attentions side by side, each with its own W_Q, W_K, W_V.")
