@@ -119,7 +119,6 @@ class RunTracker:
         self.finished: dict[str, int] = {}  # script_run_id -> ScriptFinishedStatus
         self.statuses: list[tuple[int, bool]] = []  # (seq, run_on_save) of every session_status_changed
         page.on("websocket", self._attach)
-        page.add_init_script(_TRACK_SOCKETS)
 
     def _attach(self, ws) -> None:
         if ws.url.endswith("/_stcore/stream"):
@@ -177,6 +176,22 @@ def tracker(page) -> RunTracker:
     return found
 
 
+def track(page) -> RunTracker:
+    """Follow the page's script runs from its next navigation on (sync API); idempotent."""
+    if getattr(page, "run_tracker", None) is None:
+        page.run_tracker = RunTracker(page)
+        page.add_init_script(_TRACK_SOCKETS)
+    return page.run_tracker
+
+
+async def track_async(page) -> RunTracker:
+    """:func:`track` for Playwright's async API."""
+    if getattr(page, "run_tracker", None) is None:
+        page.run_tracker = RunTracker(page)
+        await page.add_init_script(_TRACK_SOCKETS)
+    return page.run_tracker
+
+
 def wait_until(page, condition, what: str, timeout: int = RERUN_TIMEOUT_MS) -> None:
     """Poll ``condition()`` (a Python callable) until it is true; fail naming ``what`` after ``timeout`` ms.
 
@@ -189,6 +204,21 @@ def wait_until(page, condition, what: str, timeout: int = RERUN_TIMEOUT_MS) -> N
         page.wait_for_timeout(POLL_MS)
 
 
+_SOCKET_OPEN = "() => (window.__stSockets || []).some(s => s.readyState === WebSocket.OPEN)"
+_SEND = """messages => { const socket = window.__stSockets.filter(s => s.readyState === WebSocket.OPEN).at(-1);
+                      messages.forEach(m => socket.send(new Uint8Array(m))); }"""
+_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+_STATUS = '[data-testid="stStatusWidget"]'
+_CHARTS_DRAWN = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+                           .every(c => c.querySelector('.js-plotly-plot .main-svg'))"""
+
+
+def _marker() -> list[list[int]]:
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+
+    return [list(BackMsg(set_run_on_save=on).SerializeToString()) for on in (True, False)]
+
+
 def wait_for_rerun(page, timeout: int = RERUN_TIMEOUT_MS) -> None:
     """Wait until the app has caught up with everything the page sent, and has drawn it.
 
@@ -197,38 +227,46 @@ def wait_for_rerun(page, timeout: int = RERUN_TIMEOUT_MS) -> None:
     on the page has been drawn. Call it after any action; it returns at once if there is nothing to wait for.
     """
     runs = tracker(page)
-    from streamlit.proto.BackMsg_pb2 import BackMsg
-
-    marker = [list(BackMsg(set_run_on_save=on).SerializeToString()) for on in (True, False)]
+    page.wait_for_function(_SOCKET_OPEN, timeout=timeout)
     sent_at = runs.seq
-    page.wait_for_function("() => (window.__stSockets || []).some(s => s.readyState === WebSocket.OPEN)",
-                           timeout=timeout)
-    page.evaluate(
-        """messages => { const socket = window.__stSockets.filter(s => s.readyState === WebSocket.OPEN).at(-1);
-                         messages.forEach(m => socket.send(new Uint8Array(m))); }""",
-        marker,
-    )
+    page.evaluate(_SEND, _marker())
     wait_until(page, lambda: runs.marker_answered(sent_at), "the server answered our marker", timeout)
     wait_until(page, runs.caught_up, "the newest script run finished", timeout)
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout)
-    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=timeout)
-    page.wait_for_function(
-        """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
-                   .every(c => c.querySelector('.js-plotly-plot .main-svg'))""",
-        timeout=timeout,
-    )
+    page.wait_for_selector(_IDLE, timeout=timeout)
+    page.wait_for_selector(_STATUS, state="detached", timeout=timeout)
+    page.wait_for_function(_CHARTS_DRAWN, timeout=timeout)
+
+
+async def wait_for_rerun_async(page, timeout: int = RERUN_TIMEOUT_MS) -> None:
+    """:func:`wait_for_rerun` for Playwright's async API (the load test)."""
+    runs = tracker(page)
+
+    async def until(condition, what: str) -> None:
+        deadline = time.monotonic() + timeout / 1000
+        while not condition():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out after {timeout / 1000:.0f} s waiting until {what}")
+            await page.wait_for_timeout(POLL_MS)
+
+    await page.wait_for_function(_SOCKET_OPEN, timeout=timeout)
+    sent_at = runs.seq
+    await page.evaluate(_SEND, _marker())
+    await until(lambda: runs.marker_answered(sent_at), "the server answered our marker")
+    await until(runs.caught_up, "the newest script run finished")
+    await page.wait_for_selector(_IDLE, timeout=timeout)
+    await page.wait_for_selector(_STATUS, state="detached", timeout=timeout)
+    await page.wait_for_function(_CHARTS_DRAWN, timeout=timeout)
 
 
 def open_app(page, base_url: str, path: str = "", query: dict | None = None) -> None:
-    """Open a page by URL (``path`` like "Heatmap", "" for home) and wait for its first run."""
+    """Open a page by URL (``path`` like "Heatmap", "" for home) and wait until its first run is drawn."""
     url = f"{base_url}/{path}"
     if query:
         url += "?" + urlencode(query, doseq=True)
-    if getattr(page, "run_tracker", None) is None:
-        page.run_tracker = RunTracker(page)
+    runs = track(page)
+    started = len(runs.starts)
     page.goto(url)
-    page.wait_for_selector('[data-testid="stApp"]', timeout=RERUN_TIMEOUT_MS)
-    page.wait_for_selector('[data-testid="stMainBlockContainer"]', timeout=RERUN_TIMEOUT_MS)
+    wait_until(page, lambda: len(runs.starts) > started, "the page's first run started")
     wait_for_rerun(page)
 
 
