@@ -58,9 +58,10 @@ class Unreadable(ValueError):
 class Param:
     """One URL parameter: its name, default, and how to read, clean and write it.
 
-    ``parse`` reads a URL string (raising on anything malformed), ``clean`` turns any value (from a
-    widget, a callback or ``parse``) into a valid value of the parameter or its default, ``dump``
-    writes a clean value canonically: ``parse(dump(v)) == v`` for every clean ``v``.
+    ``parse`` reads a stripped URL string into ``(value, notice or None)`` and raises on anything
+    malformed; ``clean`` turns any value (from a widget, a callback or ``parse``) into a valid value of
+    the parameter or its default; ``dump`` writes a value canonically: ``from_url([dump(v)]) == v`` for
+    every clean ``v``. ``read`` combines them for a URL key's entries (absent, repeated, too long).
     """
 
     name: str
@@ -217,6 +218,9 @@ class BoolParam(Param):
 
     def dump(self, value: bool) -> str:
         return "1" if self.clean(value) else "0"
+
+    def describe_default(self) -> str:
+        return "(on)" if self.default else "(off)"
 
 
 @dataclass(frozen=True)
