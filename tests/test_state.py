@@ -206,3 +206,15 @@ def test_nan_in_a_seed_box_does_not_crash_the_page(page, key):
         at.number_input(key=key).set_value(bad).run(timeout=300)
         assert not at.exception, (page, bad)
         assert at.query_params["seed"] == "0"
+
+
+def test_academic_link_with_a_long_text_is_cut_said_and_stable():
+    """Academic: a 600-character text used to be cut after stripping (the rewritten URL changed again on
+    reopening) and a text over the limit was dropped for the default sentence without a word."""
+    at = app_page("pages/3_🎓_Academic.py", {"text": "word " * 120}).run(timeout=300)
+    assert not at.exception
+    assert any("600 characters long" in w.value and "at most 500" in w.value for w in at.warning)
+    text = at.query_params["text"]
+    assert len(text) == 499 and text == ("word " * 100).strip()
+    again = app_page("pages/3_🎓_Academic.py", {"text": text}).run(timeout=300)
+    assert again.query_params["text"] == text and not any("could not be followed" in w.value for w in again.warning)
