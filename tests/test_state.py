@@ -97,6 +97,13 @@ def test_bool_choice_text_range():
     assert T.dump(0.30000000000000004) == "0.3"
 
 
+def test_a_selectbox_label_handed_back_for_a_number_is_read_as_its_number():
+    """Streamlit hands a selectbox's old label ("0: <") back after its options changed (a new sentence)."""
+    row = IntParam("row", 7, 0, 63)
+    assert row.clean("0: <") == 0 and row.clean(" 12 : word") == 12 and row.clean("99: x") == 63
+    assert row.clean("it: 3") == 7 and row.from_url(["0: <"]) == 7  # links stay strict
+
+
 def test_text_is_cut_then_stripped_so_the_rewritten_url_is_stable():
     text = TextParam("text", "default", max_len=500)
     long = "word " * 120  # 600 characters: the cut after 500 ends in a space

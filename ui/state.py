@@ -35,6 +35,7 @@ adds a history entry when the URL really changes.)
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -120,6 +121,11 @@ def _number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
+# A selectbox over whole numbers shown as labels ("7: it") hands its old label back instead of the number
+# when its options changed since the browser drew it (e.g. a new sentence): the number is the label's start.
+_LABEL = re.compile(r"\s*(\d+)\s*:")
+
+
 class _Ranged:
     """Shared by the numeric parameters: clamp to [lo, hi] and say so when the link was outside."""
 
@@ -140,6 +146,8 @@ class IntParam(_Ranged, Param):
         return int(value), notice
 
     def clean(self, value: Any) -> int:
+        if isinstance(value, str) and (label := _LABEL.match(value)):
+            value = int(label.group(1))  # a selectbox's "7: it" label (see _LABEL)
         number = _number(value)
         return self.default if number is None else int(min(max(round(number), self.lo), self.hi))
 
