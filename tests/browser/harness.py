@@ -126,19 +126,27 @@ class RunTracker:
             ws.on("framereceived", self._received)
 
     def _sent(self, payload) -> None:
+        from google.protobuf.message import DecodeError
         from streamlit.proto.BackMsg_pb2 import BackMsg
 
-        kind = BackMsg.FromString(_bytes(payload)).WhichOneof("type")
         self.seq += 1
+        try:
+            kind = BackMsg.FromString(_bytes(payload)).WhichOneof("type")
+        except DecodeError:
+            return
         if kind == "rerun_script":
             self.last_request = self.seq
 
     def _received(self, payload) -> None:
+        from google.protobuf.message import DecodeError
         from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-        msg = ForwardMsg.FromString(_bytes(payload))
-        kind = msg.WhichOneof("type")
         self.seq += 1
+        try:
+            msg = ForwardMsg.FromString(_bytes(payload))
+        except DecodeError:
+            return
+        kind = msg.WhichOneof("type")
         if kind == "new_session":
             self.starts.append((self.seq, msg.metadata.run.script_run_id))
         elif kind == "script_finished":
