@@ -38,17 +38,27 @@ def _softmax_inplace(x: np.ndarray, axis: int = -1) -> np.ndarray:
     return x
 
 
+# The fast softmax skips the max-shift when every row max m lies in [_NO_SHIFT_MIN, _NO_SHIFT_MAX]. Why
+# these bounds, in float32 (the tightest dtype it runs in; float64 has far more room):
+#   - no overflow: a row of S scores sums to at most S·e^m, and float32 holds up to e^88.72, so
+#     e^60 leaves room for S < e^28.7 ≈ 2.9e12 keys (tests check the margin for 2^31 keys);
+#   - exact enough: e^m for m ≥ -20 is a normal float (≥ 2e-9), so the largest weights, which carry
+#     the result, keep full precision; a score more than ~67 below m, whose e^s may lose bits to
+#     underflow, has a weight below e^-67 ≈ 1e-29 either way.
+_NO_SHIFT_MIN, _NO_SHIFT_MAX = -20.0, 60.0
+
+
 def _softmax_rows_inplace(x: np.ndarray, ones: np.ndarray) -> np.ndarray:
     """:func:`_softmax_inplace` along the last axis, faster: ``ones`` is a ``(S, 1)`` column of ones.
 
     Same numbers up to float rounding, fewer passes over memory: the shift by the row max, which
     only guards ``exp`` against overflow and underflow, is skipped when every row max lies in
     [-20, 60] (then exp(score) is a normal float for every weight that matters, and
-    exp(a)/Σexp(b) = exp(a - m)/Σexp(b - m) exactly); row sums are a matrix-vector product
-    (BLAS beats ``np.sum`` here); rows are scaled by their reciprocal sums.
+    exp(a)/Σexp(b) = exp(a - m)/Σexp(b - m) exactly; see the bounds above); row sums are a
+    matrix-vector product (BLAS beats ``np.sum`` here); rows are scaled by their reciprocal sums.
     """
     x_max = np.max(x, axis=-1, keepdims=True)  # (..., T, 1)
-    if not (np.all(x_max <= 60) and np.all(x_max >= -20)):  # big, tiny or fully masked (-inf) rows: shift
+    if not (np.all(x_max <= _NO_SHIFT_MAX) and np.all(x_max >= _NO_SHIFT_MIN)):  # big, tiny or masked rows: shift
         x_max[~np.isfinite(x_max)] = 0  # fully masked row: shift by 0 so exp(-inf) = 0, not NaN
         x -= x_max
     np.exp(x, out=x)

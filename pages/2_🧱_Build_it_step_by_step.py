@@ -71,8 +71,7 @@ c3.slider("Embedding size d_model", 2, 8, key=state.key("d_model"))
 c4.slider("Query/key size d_k", 1, 8, key=state.key("d_k"),
           help="The width of W_Q, W_K and W_V, so of every query, key and value vector.")
 b1, b2, b3 = st.columns([1, 1, 2], vertical_alignment="bottom")
-b1.number_input("Seed", 0, MAX_SEED, step=1, key=state.key("seed"),
-                help="The same seed always gives the same random numbers.")
+state.int_input("seed", "Seed", b1, help="The same seed always gives the same random numbers.")
 b2.button("🎲 Randomize", on_click=randomize, width="stretch", help="A new seed: new embeddings and matrices.")
 b3.button("↺ Reset my edits", on_click=reset_edits, help="Back to the numbers this seed gives.")
 

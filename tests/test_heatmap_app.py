@@ -70,7 +70,7 @@ def test_generate_draws_new_weights_and_the_seed_reproduces_them():
     at = run()
     first = heatmap_z(at)
     at.button[0].click().run()
-    seed = at.number_input(key="heatmap.seed").value
+    seed = int(at.number_input(key="heatmap.seed").value)  # a float box (PageState.int_input): NaN-proof
     assert seed != 42 and url(at)["seed"] == str(seed)
     second = heatmap_z(at)
     assert not np.allclose(first, second)
@@ -235,7 +235,7 @@ def test_bad_urls_are_clamped_or_replaced_by_defaults():
         ("   \n\t ", "empty", None),
         ("word " * 500, "The text has 500 words; a heatmap holds at most 64, so it uses the first 64: the last 436",
          (64, 64)),
-        ("x " * 50_000, "holds at most 3,000 characters", (64, 64)),  # the box keeps 3,000 of 100 kB
+        ("x " * 50_000, "The text has 1500 words; a heatmap holds at most 64", (64, 64)),  # PageState keeps 3,000 of 100 kB
         ("Hello", "Only one word", (1, 1)),
     ],
     ids=["empty", "whitespace", "500 words", "100 kB", "one word"],

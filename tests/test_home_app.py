@@ -133,10 +133,11 @@ def test_the_story_check_is_lazy_and_reports_the_trained_head_1_based():
 
 
 def test_home_works_when_the_model_is_unavailable(monkeypatch, tmp_path):
-    from ui import heatmap_pretrained, home_story
+    import attention.pretrained as P
+    from ui import home_story
 
     monkeypatch.setenv("ATTENTION_EXPLORER_MODEL_DIR", str(tmp_path))  # an empty folder: no model files
-    heatmap_pretrained.load.clear()
+    monkeypatch.setattr(P, "SHARED_LOADER", P.EncoderLoader())  # a fresh server's loader: nothing loaded yet
     home_story.story_check.clear()
     try:
         at = run({"model": "1"})
@@ -144,5 +145,4 @@ def test_home_works_when_the_model_is_unavailable(monkeypatch, tmp_path):
         assert any("not available on this server" in i.value for i in at.info)
         assert weights_in_table(at)  # the rest of the page as usual
     finally:
-        heatmap_pretrained.load.clear()
         home_story.story_check.clear()

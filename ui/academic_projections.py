@@ -12,7 +12,7 @@ import attention as A
 from attention import experiments as E
 from figures.matrix import matrix_heatmap
 from figures.style import DIVERGING
-from ui.academic_state import MAX_TEXT, MAX_WORDS, OTHERS, VIEWS, SentenceParam
+from ui.academic_state import MAX_TEXT, MAX_WORDS, OTHERS, VIEWS
 from ui.heatmap_common import code_span
 from ui.state import PageState
 
@@ -152,6 +152,4 @@ def _who_is_symmetric(cases: dict[str, E.ProjectionCase]) -> str:
 
 def _tidy_text(state: PageState) -> None:
     """Store the typed sentence as a link would read it back (cut, then stripped): one canonical URL."""
-    param = state.params["text"]
-    assert isinstance(param, SentenceParam)
-    state.set("text", param.parse(str(state["text"])))
+    state.set("text", str(state["text"]))  # PageState.set cleans it as the link's reader does

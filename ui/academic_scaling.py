@@ -14,7 +14,6 @@ from figures.academic import (
     saturation_figure,
     variance_figure,
 )
-from ui.academic_state import MAX_SEED
 from ui.state import PageState
 
 N_PAIRS = 2_000  # (q, k) pairs per d_k in the variance experiment
@@ -87,7 +86,7 @@ def render(state: PageState, new_seed) -> None:
     ctl2.slider("Keys per row (S)", 2, 64, key=state.key("keys"),
                 help="How many keys each sampled query is compared with in the softmax experiment.")
     with ctl3:
-        st.number_input("Seed", 0, MAX_SEED, step=1, key=state.key("seed"),
+        state.int_input("seed", "Seed",
                         help="Every experiment on this page is drawn from this seed: same seed, same numbers.")
         st.button("🎲 New samples", on_click=new_seed, width="stretch")
 

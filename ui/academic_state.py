@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ui.exercises import exercise_params
 from ui.state import ChoiceParam, IntParam, PageState, TextParam
 
@@ -16,17 +14,6 @@ OTHERS = {"separate": "Separate random W_Q, W_K, W_V", "shared": "One shared ran
 MASKS = {"none": "No mask", "causal": "Causal", "padding": "Padding", "both": "Causal + padding"}
 
 
-@dataclass(frozen=True)
-class SentenceParam(TextParam):
-    """Text cut to ``max_len`` characters, *then* stripped: what comes out has no outer spaces and is no
-    longer than ``max_len``, so writing it to the URL and reading it back gives the same text (cutting
-    after stripping could leave a trailing space, which the next read would strip: a URL that changes
-    every time it is reopened)."""
-
-    def parse(self, raw: str) -> str:
-        return raw[: self.max_len].strip()
-
-
 def academic_state() -> PageState:
     """The page's parameters, in the order they appear on the page."""
     return PageState(
@@ -35,7 +22,7 @@ def academic_state() -> PageState:
             IntParam("d_k", 64, 1, 1024),
             IntParam("keys", 16, 2, 64),
             IntParam("seed", 0, 0, MAX_SEED),
-            SentenceParam("text", DEFAULT_TEXT, max_len=MAX_TEXT),
+            TextParam("text", DEFAULT_TEXT, max_len=MAX_TEXT),  # cut, then stripped: a stable link
             IntParam("d_model", 16, 2, 64),
             ChoiceParam("other", "separate", tuple(OTHERS)),
             ChoiceParam("view", "weights", tuple(VIEWS)),

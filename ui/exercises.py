@@ -41,7 +41,7 @@ HOW_TO_TYPE = ("Type numbers as you like: 0.25, .25, 0,25, 1/4, 25 %, 1.6e7 or 1
 
 def exercise_params() -> list[IntParam]:
     """The URL parameters of the exercises, to add to every page's ``PageState``."""
-    return [IntParam(PARAM, NO_SET, 0, MAX_SEED)]
+    return [IntParam(PARAM, NO_SET, NO_SET, MAX_SEED)]  # NO_SET (-1) is a value too: "no set number yet"
 
 
 def _encoder():
@@ -285,9 +285,9 @@ def render_exercises(state: PageState) -> None:
     )
     st.caption(HOW_TO_TYPE)
     left, right = st.columns([1, 1], vertical_alignment="bottom")
-    left.number_input("Exercise set number", 0, MAX_SEED, step=1, key=state.key(PARAM),
-                      help="Decides every number of the exercises below. Type the number your teacher gives you, "
-                           "or share this page's link.")
+    state.int_input(PARAM, "Exercise set number", where=left,
+                    help="Decides every number of the exercises below. Type the number your teacher gives you, "
+                         "or share this page's link.")
     right.button("🎲 New exercise set", key=f"{state.page}.ex_new", on_click=_new_set, args=(state,),
                  help="Other numbers for the same exercises.")
     _exercise_list(state.page, seed)

@@ -36,13 +36,17 @@ PARAMS = [
 __all__ = ["PARAMS", "load", "encode", "render", "follow_tour"]
 
 
-@st.cache_resource(show_spinner="Loading all-MiniLM-L6-v2 (once per server)…")
 def load() -> model.Encoder | str:
-    """The encoder, shared read-only by every session; or the reason it is unavailable."""
-    try:
-        return model.load_encoder()
-    except model.ModelUnavailable as err:
-        return str(err)
+    """The encoder, shared read-only by every session; or the reason it is unavailable.
+
+    ``model.SHARED_LOADER`` loads it once per server and remembers a failure for a few minutes, so a
+    broken model file or an unreachable Hub costs one attempt, not one per student and rerun; a Hub that
+    never answers is given up on after its deadline, and other pages and modes never wait for it.
+    """
+    if model.SHARED_LOADER.ready:
+        return model.SHARED_LOADER.get()
+    with st.spinner("Loading all-MiniLM-L6-v2 (once per server)…"):
+        return model.SHARED_LOADER.get()
 
 
 @st.cache_data(max_entries=8, show_spinner=False)  # about 10 MB each at 128 word pieces: 80 MB at most

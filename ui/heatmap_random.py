@@ -61,7 +61,7 @@ def follow_sentence(state: PageState) -> None:
     if seen == text:
         return
     st.session_state[_N_TEXT] = text
-    if seen is None and "n" in st.query_params:
+    if seen is None and state.linked("n"):
         return  # the link says how many words to use
     count = word_count(text)
     if count:
@@ -104,7 +104,7 @@ def _controls(state: PageState, controls) -> None:
     with controls:
         st.button("🎲 Generate Heatmap", on_click=new_draw, type="primary", width="stretch",
                   help="Draw new random embeddings and projections (a new seed).")
-        st.number_input("Seed", 0, MAX_SEED, step=1, key=state.key("seed"))
+        state.int_input("seed", "Seed")
         st.slider("Words used (sequence length)", 2, MAX_TOKENS, key=state.key("n"),
                   help="A new sentence uses all its words (up to 64); move this to use only the first ones.")
         st.slider("Heads", 1, 8, key=state.key("heads"),

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -44,17 +45,36 @@ class CellEditsParam(Param):
     size: int = 8  # rows and columns 0 .. size-1, written as one digit
     limit: float = 100.0  # |value| is clamped to this
 
-    def parse(self, raw: str) -> tuple[Cell, ...]:
-        cells = []
-        for part in raw.split("_") if raw else ():
-            found = _SEGMENT.fullmatch(part)
-            if not found or found[1] not in self.matrices:
-                continue
-            i, j = int(found[2]), int(found[3])
-            if i >= self.size or j >= self.size:
-                continue
-            value = float(np.float32(min(max(float(found[4]), -self.limit), self.limit)))
-            cells.append((found[1], i, j, value))
+    def parse(self, raw: str) -> tuple[tuple[Cell, ...], str | None]:
+        parts = raw.split("_") if raw else []
+        cells = [cell for part in parts if (cell := self._cell(part)) is not None]
+        dropped = len(parts) - len(cells)
+        notice = f"{dropped} of the link's {len(parts)} edited cells could not be read and were left out" \
+            if dropped else None
+        return canonical(cells), notice
+
+    def _cell(self, part: str) -> Cell | None:
+        found = _SEGMENT.fullmatch(part)
+        if not found or found[1] not in self.matrices:
+            return None
+        return self._valid((found[1], int(found[2]), int(found[3]), float(found[4])))
+
+    def _valid(self, cell: Any) -> Cell | None:
+        """The cell with its value clamped, or None if it names no cell of these matrices."""
+        try:
+            m, i, j, v = cell
+            i, j, v = int(i), int(j), float(v)
+        except (TypeError, ValueError, OverflowError):
+            return None
+        if m not in self.matrices or not (0 <= i < self.size and 0 <= j < self.size) or not np.isfinite(v):
+            return None
+        return (m, i, j, float(np.float32(min(max(v, -self.limit), self.limit))))
+
+    def clean(self, value: Any) -> tuple[Cell, ...]:
+        try:
+            cells = [c for cell in value if (c := self._valid(cell)) is not None]
+        except TypeError:
+            return tuple(self.default)
         return canonical(cells)
 
     def dump(self, value: Iterable[Cell]) -> str:

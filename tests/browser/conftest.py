@@ -6,8 +6,13 @@ app_server : base URL of one server shared by the whole browser test session
 browser    : one headless Chromium
 page       : a fresh browser context + page; fails the test on any page error (uncaught JS)
 
-Helpers (import from ``tests.browser.harness``): ``open_app``, ``wait_for_rerun``,
-``assert_no_exception``, ``set_slider``.
+Helpers (import from ``tests.browser.harness``): ``open_app``, ``wait_for_rerun``, ``wait_until``,
+``assert_no_exception``, ``set_slider``, ``query_params``.
+
+Waiting: never a fixed sleep. ``open_app`` and ``wait_for_rerun`` return once the server has received
+everything the page sent, its newest run has finished and every chart is drawn (see harness.py). After
+that, read what the page shows; where the browser may still be painting (a data grid's cells, a chart
+resizing), wait for the value you assert with ``wait_until`` or Playwright's ``expect``.
 """
 
 from __future__ import annotations

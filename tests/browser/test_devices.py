@@ -12,6 +12,10 @@ from .test_hostile import EXISTING
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parents[2] / ".test-screenshots"
 PHONE = {"width": 390, "height": 844}
+SIZED = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(c => {
+    const svg = c.querySelector('.js-plotly-plot .main-svg');
+    return svg && svg.getBoundingClientRect().width <= c.getBoundingClientRect().width + 1;
+})"""
 
 
 def luminance(css_rgb: str) -> float:
@@ -24,9 +28,10 @@ def test_phone_width_no_chart_overflows(browser, app_server, path):
     context = browser.new_context(viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True)
     page = context.new_page()
     try:
-        open_app(page, app_server, path)
+        open_app(page, app_server, path)  # returns once every chart is drawn
         assert_no_exception(page)
-        page.wait_for_timeout(500)
+        # plotly may draw first and fit the width Streamlit gives it after: wait until every chart fits
+        page.wait_for_function(SIZED, timeout=30_000)
         SHOTS.mkdir(exist_ok=True)
         page.screenshot(path=str(SHOTS / f"phone-{path or 'home'}.png"), full_page=True)
         charts = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot')
@@ -49,8 +54,7 @@ def test_dark_theme_follows_the_system(browser, app_server, path):
         app_bg = page.eval_on_selector('[data-testid="stApp"]', "e => getComputedStyle(e).backgroundColor")
         assert luminance(app_bg) < 0.3, app_bg
         charts = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot')
-        if charts.count():
-            charts.first.wait_for()
+        if charts.count():  # open_app waited until every chart was drawn
             # The paper (svg background) and, where drawn, the plot area (rect.bg) must not be white.
             backgrounds = charts.first.evaluate(
                 """e => [getComputedStyle(e.querySelector('svg.main-svg')).backgroundColor,
