@@ -88,7 +88,7 @@ def x_labels_fit_from(fig: go.Figure) -> int:
         labels = xaxis.ticktext if xaxis.ticktext is not None else (trace.x if trace.x is not None else [])
         font = (xaxis.tickfont.size if xaxis.tickfont and xaxis.tickfont.size else None) or 12
         angle = abs(xaxis.tickangle or 0) if xaxis.tickangle != "auto" else 0
-        width, line = _label_px(labels, font), 1.25 * font
+        width, line = _label_px(labels, font), 1.15 * font  # a line of glyphs: ~0.9 of the font size, and air
         if angle:  # apart across their slant, or short enough to stand side by side
             a = math.radians(angle)
             spacing = min(line / math.sin(a), width * math.cos(a) + line * math.sin(a)) + 2

@@ -2,10 +2,11 @@
 
 Any page's browser test can call it::
 
-    from .layout_metrics import phone_context, measure, wait_for_charts
+    from .layout_metrics import measure, open_every_expander, phone_context
 
     with phone_context(browser, "touch") as page:        # or "desktop-ua": same 390 px, desktop browser
         open_app(page, app_server, "Academic")
+        open_every_expander(page)
         report = measure(page)                             # what is visible now
         assert report.ok, report.describe()
 
@@ -17,17 +18,21 @@ section and measures again, see :func:`open_every_expander` and :func:`tab_label
 - **overlaps**: two visible text boxes of one chart (tick labels, axis and chart titles, subplot titles,
   legend entries, bar and cell values) that overlap by more than ``tolerance`` px in both directions.
   Boxes are the texts' own rotated rectangles (``getBBox`` through ``getScreenCTM``), so angled tick
-  labels that stand side by side do not count as overlapping.
+  labels that stand side by side do not count as overlapping, less the top and bottom 15 % of a line
+  (leading above and below the glyphs).
 - **cut_off**: a chart text that reaches outside its chart's drawing area (plotly clips it there).
 - **spills**: an annotation whose centre lies in a drawn shape (a box of a diagram) but which does not
   fit inside it.
-- **too_wide**: the document scrolls sideways, or an element of the main area reaches past the
+- **too_wide**: the document scrolls sideways, or an element of the page's content reaches past the
   viewport's left or right edge without an explicit horizontal-scroll container (``overflow-x: auto`` or
-  ``scroll``) that itself fits the viewport.
-- **uncued_scrollers**: a horizontal-scroll container whose content is wider than it, with no visible
-  sign that it scrolls. A sign is a gradient background on the container (scroll shadows, see
-  ``ui/responsive.py``); a data grid (``st.dataframe``) counts as cued when its rightmost visible column is
-  cut by its edge (a half-shown column says "more this way").
+  ``scroll``) that itself fits the viewport. What an ancestor clips (``overflow: hidden``) is not seen and
+  not counted (KaTeX draws long hidden strokes that way).
+- **uncued_scrollers**: a horizontal-scroll container whose content is wider than it (by more than a
+  rounding), with no visible sign that it scrolls. The sign is a gradient background on the container:
+  the edge shadows of ``ui/responsive.py`` (on a data grid, its ``.dvn-scroller``).
+
+Only what is drawn is measured: wait with :func:`wait_for_charts` (``measure`` does) so that plotly has
+drawn every visible chart at its final width.
 """
 
 from __future__ import annotations
@@ -139,16 +144,7 @@ _MEASURE_JS = r"""
                  left: Math.round(seen[0]), right: Math.round(seen[1]), text: (e.textContent || '').trim().slice(0, 60)});
     }
     if (scrollsX(e) && e.scrollWidth > e.clientWidth + SLACK && r.width > 20) {
-      const shadows = getComputedStyle(e).backgroundImage.includes('gradient');
-      let cutColumn = false;
-      const grid = e.closest('[data-testid="stDataFrame"]');
-      if (grid) {  // glide data grid: does a header cell reach past the grid's right edge?
-        const edge = grid.getBoundingClientRect().right;
-        cutColumn = [...grid.querySelectorAll('[role="columnheader"]')].some(h => {
-          const b = h.getBoundingClientRect(); return b.left < edge - 8 && b.right > edge + 8;
-        });
-      }
-      if (!shadows && !cutColumn) {
+      if (!getComputedStyle(e).backgroundImage.includes('gradient')) {
         const id = e.closest('[data-testid]');
         uncued.push({testid: id ? id.dataset.testid : '', cls: String(e.className).slice(0, 60),
                      scroll: e.scrollWidth, client: e.clientWidth, text: (e.textContent || '').trim().slice(0, 60)});
@@ -211,6 +207,8 @@ def measure(page, *, min_font: float = MIN_FONT, tolerance: float = TOLERANCE) -
 
 
 _CHARTS_READY_JS = """() => {
+  // An element whose code is still loading (plotly.js, on a first visit) is a Suspense skeleton.
+  if (document.querySelector('[data-testid="stSkeleton"]')) { window.__layoutSig = null; return false; }
   const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
     .filter(c => c.checkVisibility());
   const drawn = charts.every(c => {
@@ -229,7 +227,8 @@ _CHARTS_READY_JS = """() => {
 
 
 def wait_for_charts(page, timeout: int = 60_000) -> None:
-    """Wait until every visible plotly chart is drawn at its container's width and stopped moving."""
+    """Wait until no element is still loading its code, and every visible plotly chart is drawn at its
+    container's width and has stopped moving."""
     page.evaluate("() => { window.__layoutSig = null; }")
     page.wait_for_function(_CHARTS_READY_JS, timeout=timeout, polling=250)
 
