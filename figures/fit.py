@@ -14,7 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 CELL_FONT = 12  # px: the font of heatmap cell values once fixed (plotly would shrink it to fit the cell)
-CHAR = 0.6  # average glyph width, in units of the font size (digits and lowercase of a sans font)
+CHAR = 0.5  # glyph width in font sizes: Source Sans (the app font) measures 0.38-0.45 for labels and numbers
 CELL_PAD = 6  # px of cell left around a value
 COLORBAR = 60  # px: bar, its tick labels and the gap before it
 AXIS_TITLE = 24  # px: a y axis title, rotated

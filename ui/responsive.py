@@ -23,7 +23,10 @@ desktop column changes it anyway), so nothing here sniffs the device. Instead:
    classic "scroll shadows" instead: gradients that the scrolled content covers at its ends, in the
    colours of Streamlit's light or dark theme as the system chooses them (a theme picked against the
    system in Streamlit's menu shows the covers as faint bands; the cue stays right).
-4. **Long pages are outlines of collapsible sections** (``st.expander``): a phone shows the list of
+4. **No toolbar over a chart on a touch screen**: plotly's mode bar (zoom, pan, PNG: hover tools) is
+   always shown there and would cover the chart's title, so it is hidden where the screen cannot hover;
+   a tap on the chart still shows a value, and Streamlit's full-screen button stays.
+5. **Long pages are outlines of collapsible sections** (``st.expander``): a phone shows the list of
    sections first. A section opens by itself when the link sets one of its settings to a non-default
    value (:func:`opened_by_link`), so a teacher's link shows the view it was copied from.
 
@@ -86,6 +89,7 @@ def _css() -> str:
   }}
 }}
 [class*="st-key-fit-"] {{ container-type: inline-size; }}
+@media (hover: none) {{ .js-plotly-plot .modebar-container {{ display: none; }} }}
 </style>"""
 
 

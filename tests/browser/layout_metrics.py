@@ -23,6 +23,8 @@ section and measures again, see :func:`open_every_expander` and :func:`tab_label
 - **cut_off**: a chart text that reaches outside its chart's drawing area (plotly clips it there).
 - **spills**: an annotation whose centre lies in a drawn shape (a box of a diagram) but which does not
   fit inside it.
+- **covered**: a chart text under a visible button of the chart's toolbars (plotly's mode bar and
+  Streamlit's element toolbar, always shown on a touch screen).
 - **too_wide**: the document scrolls sideways, or an element of the page's content reaches past the
   viewport's left or right edge without an explicit horizontal-scroll container (``overflow-x: auto`` or
   ``scroll``) that itself fits the viewport. What an ancestor clips (``overflow: hidden``) is not seen and
@@ -114,7 +116,17 @@ _MEASURE_JS = r"""
       if (home && (r.left < home.left - 1 || r.right > home.right + 1 || r.top < home.top - 1 || r.bottom > home.bottom + 1))
         spills.push(b.text);
     }
-    charts.push({title: title.trim(), small, overlaps, cut, spills, texts: boxes.length});
+    // Buttons drawn over the chart (plotly's mode bar, Streamlit's toolbar): shown on a touch screen.
+    const holder = chart.closest('[data-testid="stElementContainer"]') || chart;
+    const buttons = [...holder.querySelectorAll('.modebar-btn, [data-testid="stElementToolbar"] button')]
+      .filter(visible).map(b => b.getBoundingClientRect()).filter(r => r.width && r.height);
+    const covered = [];
+    for (const b of boxes) {
+      const r = rectOf(b.q);
+      if (buttons.some(k => Math.min(r.right, k.right) - Math.max(r.left, k.left) > tol
+                          && Math.min(r.bottom, k.bottom) - Math.max(r.top, k.top) > tol)) covered.push(b.text);
+    }
+    charts.push({title: title.trim(), small, overlaps, cut, spills, covered, texts: boxes.length});
   });
 
   // The page's content: Streamlit's outer containers clip or scroll it silently, so stop below them.
@@ -177,6 +189,7 @@ class Report:
             "overlaps": [(c["title"], *pair) for c in self.charts for pair in c["overlaps"]],
             "cut_off": [(c["title"], text) for c in self.charts for text in c["cut"]],
             "spills": [(c["title"], text) for c in self.charts for text in c["spills"]],
+            "covered": [(c["title"], text) for c in self.charts for text in c["covered"]],
             "too_wide": ([("document scroll width", self.doc_width, "viewport", self.viewport)]
                          if self.doc_width > self.viewport + 1 else [])
                         + [(w["testid"], w["tag"], w["left"], w["right"], w["text"]) for w in self.too_wide],

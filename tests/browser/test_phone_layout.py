@@ -19,6 +19,8 @@ VIEWS = {
     "home": ("", {}),
     "home-own-query": ("", {"space": "3", "cooking": "0", "history": "3", "animals": "0.5", "temp": "0.1"}),
     "build-it": ("Build_it_step_by_step", {}),
+    "build-it-five-words": ("Build_it_step_by_step", {"words": "5", "d_model": "6", "d_k": "5", "scaled": "0",
+                                                      "seed": "11"}),
     "build-it-largest": ("Build_it_step_by_step", {"words": "8", "d_model": "8", "d_k": "8", "causal": "1",
                                                    "scaled": "0", "row": "7", "col": "6", "preset": "similar"}),
     "academic": ("Academic", {}),
