@@ -4,6 +4,7 @@ import streamlit as st
 
 from attention.library import QUESTIONS, TOPICS, ask_library
 from figures.home import library_figure
+from ui import responsive
 from ui.exercises import exercise_params, render_exercises
 from ui.home_library import (
     OPTIONS,
@@ -17,6 +18,7 @@ from ui.layout import page_links, setup_page
 from ui.state import BoolParam, ChoiceParam, FloatParam, PageState
 
 setup_page("Home", "🏠")
+responsive.apply()
 
 DEFAULT_QUESTION = tuple(QUESTIONS)[1]
 asked = ChoiceParam("ask", DEFAULT_QUESTION, OPTIONS)  # no widget: the question the sliders ask (see question_buttons)
@@ -107,8 +109,9 @@ with result_col:
     st.markdown(library_table(result))  # plain markdown (titles and numbers, no user text): light
     st.markdown(result_sentence(query, state["temp"], state["ask"]))
 
-st.header("What problem does attention solve?")
-before, after = st.columns(2)
+# The plain-English background, collapsed: a phone shows the demo, then this outline, then the summary.
+problem = st.expander("**What problem does attention solve?**")
+before, after = problem.columns(2)
 before.markdown(
     "#### Before: squeeze everything into one vector\n"
     "Early neural translators used a recurrent network (RNN) that read the source sentence one "
@@ -125,16 +128,16 @@ after.markdown(
     "looks at the source word (or words) it translates. The whole sentence no longer has to fit "
     "into one vector, and the weights show where the translator looked."
 )
-st.page_link("pages/5_🌍_Translation.py", label="See it measured: two translators, one vector versus attention",
+problem.page_link("pages/5_🌍_Translation.py", label="See it measured: two translators, one vector versus attention",
              icon="🌍")
 
-st.header("Self-attention: a sentence paying attention to itself")
-st.markdown(
+self_attention = st.expander("**Self-attention: a sentence paying attention to itself**")
+self_attention.markdown(
     "In **self-attention** the queries, keys and values all come from the same sentence: every "
     "word plays all three roles at once. Each word's embedding is multiplied by three learned "
     "matrices to give its query, key and value vectors. Then three steps:"
 )
-s1, s2, s3 = st.columns(3)
+s1, s2, s3 = self_attention.columns(3)
 s1.markdown(
     "##### 1 · Score every pair\nThe dot product of word *i*'s query with word *j*'s key says how "
     "well they match; all pairs at once is the matrix **Q·Kᵀ**. It is divided by **√d_k**, where "
@@ -153,10 +156,9 @@ s3.markdown(
     "vectors. The result is a representation of the word *in its context*: the same word gets "
     "a different vector in a different sentence."
 )
-st.latex(r"\text{Attention}(Q, K, V) = \operatorname{softmax}\!\left(\frac{QK^\top}{\sqrt{d_k}}\right) V")
+self_attention.latex(r"\text{Attention}(Q, K, V) = \operatorname{softmax}\!\left(\frac{QK^\top}{\sqrt{d_k}}\right) V")
 
-st.header("What is attention used for?")
-uses = st.columns(4)
+uses = st.expander("**What is attention used for?**").columns(4)
 uses[0].markdown(
     "##### 🌍 Translation\nWhile writing each translated word, look back at the source words that "
     "matter for it: the task for which Bahdanau et al. (2015) introduced this kind of attention."

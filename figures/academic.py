@@ -12,8 +12,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .matrix import plot_text
-from .style import PALETTE, base_layout
+from .heatmap import head_grid
+from .matrix import matrix_heatmap, plot_text
+from .style import DIVERGING, PALETTE, base_layout
 
 UNSCALED, SCALED = "unscaled", "scaled"
 COLOURS = {UNSCALED: PALETTE[5], SCALED: PALETTE[0]}  # vermillion vs blue: colour-blind safe
@@ -24,25 +25,27 @@ LOG_TICKS = [1, 4, 16, 64, 256, 1024]  # d_k ticks on log axes
 
 # ---- the pipeline diagram ------------------------------------------------------------------------------
 
-# (label, shape, x, y, colour index); coordinates in an abstract 0..12 x 0..4 canvas
+# (label, shape, x, y, colour index); coordinates in an abstract 0..10 x 0..10 canvas, flowing downwards so
+# that the boxes keep a readable size on a phone (a left-to-right chain of six boxes does not fit 358 px)
 _NODES = {
-    "q": ("Q", "n × d<sub>k</sub>", 0.8, 3.0, 0),
-    "k": ("K", "n × d<sub>k</sub>", 0.8, 1.5, 0),
-    "qk": ("Q K<sup>T</sup>", "n × n", 3.1, 2.25, 4),
-    "scale": ("÷ √d<sub>k</sub>", "n × n", 5.2, 2.25, 4),
-    "softmax": ("softmax", "n × n, rows sum to 1", 7.3, 2.25, 2),
-    "mix": ("× V", "n × d<sub>v</sub>", 9.4, 2.25, 1),
-    "v": ("V", "n × d<sub>v</sub>", 9.4, 0.55, 1),
-    "out": ("output", "n × d<sub>v</sub>", 11.4, 2.25, 3),
+    "q": ("Q", "n × d_k", 2.7, 9.2, 0),
+    "k": ("K", "n × d_k", 5.7, 9.2, 0),
+    "qk": ("QKᵀ", "n × n", 4.2, 7.4, 4),
+    "scale": ("÷ √d_k", "n × n", 4.2, 5.6, 4),
+    "softmax": ("softmax", "n × n", 4.2, 3.8, 2),
+    "mix": ("× V", "n × d_v", 4.2, 2.0, 1),
+    "v": ("V", "n × d_v", 1.2, 2.0, 1),
+    "out": ("output", "n × d_v", 4.2, 0.2, 3),
 }
 _EDGES = [("q", "qk"), ("k", "qk"), ("qk", "scale"), ("scale", "softmax"), ("softmax", "mix"), ("v", "mix"),
           ("mix", "out")]
-_STEPS = [  # (x, text): the three steps over the boxes they span
-    (3.1, "① similarity<br>O(n²d)"),
-    (5.2, "② scaling"),
-    (8.35, "③ weighted sum<br>O(n²d), O(n²) memory"),
+_STEPS = [  # (y, text): the three steps beside the boxes they span
+    (7.4, "① similarity<br>O(n²d)"),
+    (5.6, "② scaling"),
+    (2.9, "③ weighted sum<br>rows sum to 1<br>O(n²d), O(n²) memory"),
 ]
-_HALF_W, _HALF_H = 0.78, 0.42
+_NOTE_X = 8.1
+_HALF_W, _HALF_H = 1.2, 0.55
 
 
 def _rgba(hex_colour: str, alpha: float) -> str:
@@ -51,35 +54,34 @@ def _rgba(hex_colour: str, alpha: float) -> str:
 
 
 def pipeline_diagram() -> go.Figure:
-    """Q, K → QKᵀ → ÷√d_k → softmax → × V → output, with each intermediate's shape (n positions)."""
+    """Q, K → QKᵀ → ÷√d_k → softmax → × V → output, top to bottom, with each intermediate's shape."""
     shapes, notes = [], []  # built as plain dicts and set at once: add_shape/add_annotation are slow
     for label, shape, x, y, c in _NODES.values():
+        half_w = 0.9 if label in ("Q", "K", "V") else _HALF_W
         shapes.append(dict(
-            type="rect", x0=x - _HALF_W, x1=x + _HALF_W, y0=y - _HALF_H, y1=y + _HALF_H,
+            type="rect", x0=x - half_w, x1=x + half_w, y0=y - _HALF_H, y1=y + _HALF_H,
             line=dict(color=PALETTE[c], width=2), fillcolor=_rgba(PALETTE[c], 0.18), layer="below",
         ))
-        notes.append(dict(x=x, y=y + 0.1, text=f"<b>{label}</b>", showarrow=False, font=dict(size=15)))
-        notes.append(dict(x=x, y=y - 0.2, text=shape, showarrow=False, font=dict(size=10)))
+        notes.append(dict(x=x, y=y + 0.18, text=f"<b>{label}</b>", showarrow=False, font=dict(size=15)))
+        notes.append(dict(x=x, y=y - 0.27, text=shape, showarrow=False, font=dict(size=11)))
     for a, b in _EDGES:
         _, _, x0, y0, _ = _NODES[a]
         _, _, x1, y1, _ = _NODES[b]
-        if y0 == y1:  # horizontal: edge of one box to edge of the next
-            start, end = (x0 + _HALF_W, y0), (x1 - _HALF_W, y1)
-        elif x0 == x1:  # vertical (V into × V)
-            start, end = (x0, y0 + _HALF_H), (x1, y1 - _HALF_H)
-        else:  # Q and K converge on Q Kᵀ
-            start, end = (x0 + _HALF_W, y0), (x1 - _HALF_W, y1 + 0.25 * float(np.sign(y0 - y1)))
+        if y0 == y1:  # V into × V, from the left
+            start, end = (x0 + 0.9, y0), (x1 - _HALF_W, y1)
+        else:  # downwards: bottom of one box to the top of the next (Q and K slant towards Q Kᵀ)
+            start, end = (x0, y0 - _HALF_H), (x1 + 0.35 * float(np.sign(x0 - x1)), y1 + _HALF_H)
         notes.append(dict(
             x=end[0], y=end[1], ax=start[0], ay=start[1], xref="x", yref="y", axref="x", ayref="y",
             text="", showarrow=True, arrowhead=2, arrowsize=1.2, arrowwidth=1.8, arrowcolor=ARROW,
         ))
-    for x, text in _STEPS:
-        notes.append(dict(x=x, y=3.65, text=text, showarrow=False, font=dict(size=11)))
+    for y, text in _STEPS:
+        notes.append(dict(x=_NOTE_X, y=y, text=text, showarrow=False, font=dict(size=11)))
     fig = go.Figure(layout=dict(shapes=shapes, annotations=notes))
-    fig.update_xaxes(visible=False, range=[-0.1, 12.3], fixedrange=True)
-    fig.update_yaxes(visible=False, range=[0, 4.1], fixedrange=True)
+    fig.update_xaxes(visible=False, range=[0, 10], fixedrange=True)
+    fig.update_yaxes(visible=False, range=[-0.5, 9.9], fixedrange=True)
     fig.update_layout(showlegend=False, dragmode=False)
-    return base_layout(fig, title="Attention, step by step", height=330)
+    return base_layout(fig, title="Attention, step by step", height=470)
 
 
 # ---- why divide by √d_k --------------------------------------------------------------------------------
@@ -155,10 +157,10 @@ def variance_figure(d_values: Sequence[int], var_unscaled: Sequence[float], var_
     return base_layout(fig, title="Variance of the score vs d_k", height=440)
 
 
-_PANELS = (
-    ("max_weight", "largest weight in a row"),
-    ("entropy", "entropy of a row (nats)"),
-    ("grad_norm", "softmax gradient ‖∂w/∂s‖<sub>F</sub>"),
+_PANELS = (  # (statistic, subplot title, y axis title: short, and no <sub> at 11 px)
+    ("max_weight", "largest weight in a row", "largest weight"),
+    ("entropy", "entropy of a row (nats)", "entropy"),
+    ("grad_norm", "softmax gradient ‖∂w/∂s‖<sub>F</sub>", "gradient size"),
 )
 
 
@@ -181,8 +183,8 @@ def saturation_figure(d_values: Sequence[int], means: Mapping[str, Mapping[str, 
     """
     d = np.asarray(d_values, dtype=float)
     fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.08,
-                        subplot_titles=[title for _, title in _PANELS])
-    for row, (stat, title) in enumerate(_PANELS, start=1):
+                        subplot_titles=[title for _, title, _ in _PANELS])
+    for row, (stat, _, y_title) in enumerate(_PANELS, start=1):
         uniform, onehot = _uniform_and_onehot(stat, n_keys)
         for level, dash, label in ((uniform, "dot", "uniform row"), (onehot, "dash", "one-hot row")):
             fig.add_trace(go.Scatter(x=[d[0], d[-1]], y=[level, level], mode="lines", hoverinfo="skip",
@@ -200,8 +202,7 @@ def saturation_figure(d_values: Sequence[int], means: Mapping[str, Mapping[str, 
                     marker=dict(symbol="star", size=14, color=COLOURS[key], line=dict(width=1, color=ARROW)),
                     hovertemplate=f"your d_k = {chosen}: %{{y:.3f}}<extra>{NAMES[key]}</extra>",
                 ), row=row, col=1)
-        fig.update_yaxes(title_text=title.split(" (")[0].replace("softmax gradient ", "gradient "),
-                         row=row, col=1, title_font_size=11)
+        fig.update_yaxes(title_text=y_title, row=row, col=1, title_font_size=12)
     fig.update_xaxes(type="log", **log_ticks(LOG_TICKS))
     fig.update_xaxes(title="d_k (log scale)", row=3, col=1)
     fig.update_layout(legend=dict(orientation="h", y=-0.12))
@@ -239,14 +240,15 @@ def mask_figure(mask: np.ndarray, tokens: Sequence[str], *, title: str = "The ma
                               for j in range(s)] for i in range(t)], dtype=object),
         hovertemplate="%{customdata}<extra></extra>",
     ))
-    # Every column keeps its label ("[PAD]" twice included): slanted labels of the last columns reach past
-    # the plot's right edge, and plotly hides labels that overflow the figure unless told otherwise.
-    fig.update_xaxes(title="key", tickvals=list(range(s)), ticktext=labels, side="top", tickangle=-45,
+    # Every column keeps its label ("[PAD]" twice included): plotly hides labels that reach past the figure's
+    # edge unless told otherwise. Upright labels stand apart down to ~13 px per column (a phone, 20 columns).
+    fig.update_xaxes(title="key", tickvals=list(range(s)), ticktext=labels, side="top", tickangle=-90,
                      showgrid=False, zeroline=False, ticklabeloverflow="allow")
     fig.update_yaxes(title="query", tickvals=list(range(t)), ticktext=labels, autorange="reversed",
-                     showgrid=False, zeroline=False, scaleanchor="x", constrain="domain")
-    base_layout(fig, title=title, height=int(min(620, 170 + 30 * t)))
-    fig.update_layout(margin_t=120, margin_r=10 + 5 * len(labels[-1]) if labels else 10)
+                     showgrid=False, zeroline=False)
+    base_layout(fig, title=title, height=int(min(560, 170 + 22 * t)))
+    fig.update_xaxes(tickfont_size=11, automargin=True)  # the top margin grows with the labels, if shown
+    fig.update_layout(margin_r=10 + 5 * len(labels[-1]) if labels else 10)
     return fig
 
 
@@ -264,3 +266,31 @@ def same_output_figure(w: np.ndarray, w_alt: np.ndarray, labels: Sequence[str]) 
     fig.update_xaxes(tickangle=-45)  # the keys are the tick labels: an axis title would collide with the legend
     fig.update_layout(barmode="group", legend=dict(orientation="h", y=-0.45))
     return base_layout(fig, title="Two attention rows, one output", height=380)
+
+
+def heads_figure(weights: np.ndarray, tokens: Sequence[str]) -> go.Figure:
+    """The ``(H, T, T)`` weights of a few heads (H ≤ 4), two maps a row, with a short title and labels that
+    stay readable (11 px); on a narrow screen the word labels give way (see ``ui.responsive``)."""
+    fig = head_grid(weights, tokens, columns=min(weights.shape[0], 2))
+    fig.update_traces(colorbar=BELOW, selector=dict(type="heatmap"))
+    fig.update_xaxes(tickfont_size=11, tickangle=-90)
+    fig.update_yaxes(tickfont_size=11)
+    return base_layout(fig, title="Each head's weights", height=fig.layout.height)
+
+
+BELOW = dict(orientation="h", y=-0.04, yanchor="top", len=1, thickness=10)  # a colour bar under the plot
+
+
+def sentence_matrix(values: np.ndarray, labels: Sequence[str], title: str, *, weights: bool) -> go.Figure:
+    """A T × T matrix of the page's sentence: weights on 0..1 (blues) or scores centred on 0 (diverging).
+
+    Cells fill the width and the colour bar lies below, so that a phone's width goes to the cells; upright
+    word labels stay apart down to ~15 px per column.
+    """
+    # No x axis title: on a phone the word labels give way, and plotly would still leave the title where they
+    # were, over the chart's title. The page says that the columns are the keys.
+    fig = matrix_heatmap(values, labels, labels, title=title, y_title="query",
+                         scale="blues" if weights else DIVERGING, value_format=".2f", square=False,
+                         zmin=0.0 if weights else None, zmax=1.0 if weights else None)
+    fig.update_traces(colorbar=BELOW, selector=dict(type="heatmap"))
+    return fig.update_xaxes(tickangle=-90, automargin=True).update_layout(margin_t=90)

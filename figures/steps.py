@@ -24,6 +24,14 @@ def _height(n_rows: int) -> int:
     return 150 + 34 * n_rows
 
 
+def _upright(fig: go.Figure) -> go.Figure:
+    """Word labels of the columns upright rather than slanted: they then stand apart down to ~17 px per
+    column (8 words on a phone) instead of ~23 px."""
+    if fig.layout.xaxis.tickangle:
+        fig.update_xaxes(tickangle=-90)
+    return fig
+
+
 def signed_matrix(
     values: np.ndarray, row_labels: Sequence[str], col_labels: Sequence[str], title: str
 ) -> go.Figure:
@@ -50,13 +58,14 @@ def scores_figure(scores: np.ndarray, labels: Sequence[str], title: str, *, zlim
     colours mean equal numbers across them); default: fitted to this matrix, centred on 0.
     """
     scores = np.asarray(scores, dtype=float)
-    return matrix_heatmap(
+    fig = matrix_heatmap(
         scores, labels, labels, title=f"{title}   {shape_text(scores)}",
         scale=DIVERGING, x_title="key (attended to)", y_title="query (attending)",
         zmin=None if zlim is None else -zlim, zmax=zlim,
         square=False, height=_height(len(labels)), masked=~np.isfinite(scores),
         mask_label="masked: score −∞, may not attend",
     )
+    return _upright(fig)
 
 
 def weights_figure(
@@ -76,4 +85,4 @@ def weights_figure(
             type="rect", x0=j - 0.5, x1=j + 0.5, y0=i - 0.5, y1=i + 0.5,
             line=dict(color=PALETTE[1], width=4), fillcolor="rgba(0,0,0,0)",
         )
-    return fig
+    return _upright(fig)

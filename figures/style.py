@@ -38,11 +38,19 @@ def colorscale(name: str) -> list:
     return get_colorscale(SCALES.get(name, SCALES[DEFAULT_SCALE]))
 
 
+MIN_FONT = 11  # px: the smallest text a figure draws (phone width included; see ui/responsive.py)
+
+
 def base_layout(fig: go.Figure, *, title: str = "", height: int | None = None) -> go.Figure:
-    """Title, margins and height shared by every figure; colours and fonts follow the app theme."""
+    """Title, margins and height shared by every figure; colours and fonts follow the app theme.
+
+    Bar labels that plotly would shrink below :data:`MIN_FONT` to fit their bar are hidden instead (the
+    hover still shows each value).
+    """
     fig.update_layout(
         title=dict(text=title, x=0, xanchor="left"),
         margin=dict(l=10, r=10, t=60 if title else 30, b=10),
         height=height,
+        uniformtext=dict(minsize=MIN_FONT, mode="hide"),
     )
     return fig

@@ -40,9 +40,14 @@ def query_value(at: AppTest, key: str) -> str:
     return value[0] if isinstance(value, list) else value
 
 
+def sections(at: AppTest) -> dict[str, bool]:
+    """The page's collapsible sections: label -> whether it starts open."""
+    return {e.label.strip("*"): e.proto.expanded for e in at.expander}
+
+
 def test_defaults_run_every_section():
     at = run()
-    headers = " ".join(h.value for h in at.header)
+    headers = " ".join(sections(at)) + " ".join(h.value for h in at.subheader)
     for part in ("Scaled dot-product", "√d_k", "three separate", "Multi-head", "complexity", "Caveats", "Summary",
                  "References"):
         assert part.lower() in headers.lower(), part
@@ -119,7 +124,7 @@ def test_url_values_are_clamped_or_defaulted():
 
 def test_masks_zero_the_forbidden_weights():
     at = run({"mask": "both", "pad": "3", "heads": "4"})
-    heads = [plotly_array(t["z"]) for t in chart(at, "Every head")["data"] if t["type"] == "heatmap"]
+    heads = [plotly_array(t["z"]) for t in chart(at, "Each head")["data"] if t["type"] == "heatmap"]
     assert len(heads) == 4
     for w in heads:
         assert w.shape == (15, 15)
@@ -132,7 +137,7 @@ def test_empty_sentence_warns_and_the_rest_still_runs():
     at = run({"text": "   "})
     assert at.warning and "empty" in at.warning[0].value
     assert chart(at, "Variance of the score vs")
-    assert any("References" in h.value for h in at.header)
+    assert any("References" in label for label in sections(at))
 
 
 def test_max_shift_demo_breaks_the_literal_softmax_only():
@@ -229,3 +234,15 @@ def test_a_typed_sentence_is_stored_as_a_link_reads_it_back():
     at.text_input(key="academic.text").set_value("  The cat sat.   ").run()
     assert not at.exception and query_value(at, "text") == "The cat sat."
     assert link_of(run(link_of(at))) == link_of(at)
+
+
+# ---- issue 12: a phone sees the outline first --------------------------------------------------------------
+
+
+def test_the_page_is_an_outline_of_closed_sections_and_a_link_opens_the_ones_it_sets():
+    opened = sections(run())
+    assert len(opened) == 7 and not any(opened.values())  # eight numbered sections, the summary always shown
+    assert list(opened)[0].startswith("1 · ") and list(opened)[-1].startswith("8 · ")
+    linked = sections(run({"keys": "8", "mask": "both"}))  # section 2's and section 4's settings
+    assert [label[0] for label, is_open in linked.items() if is_open] == ["2", "4"]
+    assert not any(sections(run({"d_k": "64", "mask": "causal"})).values())  # the defaults open nothing

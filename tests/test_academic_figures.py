@@ -14,8 +14,11 @@ from figures import academic as F
 def test_pipeline_diagram_shows_every_step_with_arrows():
     fig = F.pipeline_diagram()
     texts = " ".join(a.text for a in fig.layout.annotations)
-    for label in ("Q", "K", "K<sup>T</sup>", "√d<sub>k</sub>", "softmax", "× V", "output", "n × n"):
+    for label in ("Q", "K", "QKᵀ", "√d_k", "softmax", "× V", "output", "n × n"):
         assert label in texts, label
+    # phone-readable: no annotation below 11 px, and no <sub>/<sup>, which plotly draws at 70 %
+    assert all(a.font.size is None or a.font.size >= 11 for a in fig.layout.annotations)
+    assert "<sub>" not in texts and "<sup>" not in texts
     arrows = [a for a in fig.layout.annotations if a.showarrow]
     assert len(arrows) == 7
     assert len(fig.layout.shapes) == 8

@@ -269,3 +269,29 @@ def test_preset_notes_quote_the_matrices_on_screen():
     assert f"**{np.abs(weights[0] - weights[1]).max():.3f}**" in note
     at = app_page(PAGE, {"preset": "onehot", "words": "5", "d_model": "3"}).run()
     assert any("fewer dimensions than words (3 < 5)" in i.value for i in at.info)
+
+
+# ---- issue 12: the steps are an outline a phone sees first ---------------------------------------------------
+
+
+def steps_open(at) -> list[str]:
+    """The steps whose sections start open ("Step 1", …)."""
+    return [e.label.strip("*")[:6] for e in at.expander if e.proto.expanded]
+
+
+def test_the_steps_start_closed_and_a_link_opens_the_steps_it_changes():
+    at = app_page(PAGE).run()
+    assert [e.label.strip("*")[:6] for e in at.expander] == [f"Step {n}" for n in range(1, 6)]
+    assert steps_open(at) == []
+    assert steps_open(app_page(PAGE, {"causal": "1", "row": "2"}).run()) == ["Step 3", "Step 4"]
+    assert steps_open(app_page(PAGE, {"d_k": "5", "code": "softmax"}).run()) == ["Step 1", "Step 5"]
+    assert steps_open(app_page(PAGE, {"edits": "x005"}).run()) == ["Step 1", "Step 2"]
+
+
+def test_a_step_keeps_its_label_when_its_sliders_move():
+    """A label that changed with the numbers would make Streamlit shut the section being worked in."""
+    at = app_page(PAGE).run()
+    labels = [e.label for e in at.expander]
+    at.slider(key="steps.words").set_value(6).run()
+    at.slider(key="steps.d_k").set_value(7).run()
+    assert [e.label for e in at.expander] == labels

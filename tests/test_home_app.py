@@ -146,3 +146,14 @@ def test_home_works_when_the_model_is_unavailable(monkeypatch, tmp_path):
         assert weights_in_table(at)  # the rest of the page as usual
     finally:
         home_story.story_check.clear()
+
+
+def test_the_background_sections_are_collapsed_below_the_demo():
+    """Issue 12: on a phone the demo comes first, then an outline of the plain-English background."""
+    at = run()
+    labels = [e.label.strip("*") for e in at.expander]
+    assert labels[1:] == ["What problem does attention solve?", "Self-attention: a sentence paying attention "
+                          "to itself", "What is attention used for?"]
+    assert not any(e.proto.expanded for e in at.expander)
+    text = " ".join(m.value for m in at.markdown)
+    assert "Bahdanau et al. (2015)" in text and "feed-forward network" in text  # still on the page, inside

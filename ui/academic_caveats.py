@@ -19,7 +19,6 @@ OVERFLOW = float(np.log(np.finfo(np.float32).max))  # e^s is inf in float32 once
 
 
 def render(state: PageState, sentence: Sentence | None) -> None:
-    st.header("6 · Caveats worth knowing")
     _not_explanation(state, sentence)
     _sinks()
     _max_shift(state)

@@ -31,7 +31,6 @@ def measured_weight_bytes() -> list[int]:
 
 
 def render() -> None:
-    st.header("5 · Computational complexity")
     st.markdown(
         "Vaswani et al. (2017), Table 1, compare layer types by three quantities: the **complexity per layer** "
         "(operations for a sequence of n positions with vectors of size d), the **sequential operations** "

@@ -7,10 +7,10 @@ import streamlit as st
 
 import attention as A
 from attention import experiments as E
-from figures.academic import mask_figure
-from figures.heatmap import head_grid
+from figures.academic import heads_figure, mask_figure
 from ui.academic_projections import Sentence
 from ui.academic_state import MASKS
+from ui.responsive import chart
 from ui.state import PageState
 
 CHART = {"displaylogo": False}
@@ -43,7 +43,6 @@ def pad_note(kind: str, n_pad: int, pad_weight: float) -> str:
 
 
 def render(state: PageState, sentence: Sentence | None) -> None:
-    st.header("4 · Multi-head attention and masking")
     st.markdown(
         "One attention head computes one weighting per word. **Multi-head attention** runs H heads side by "
         "side, each with its own projections of size $d_k = d_{model}/H$, concatenates their outputs and mixes "
@@ -81,10 +80,11 @@ def render(state: PageState, sentence: Sentence | None) -> None:
                               rng=np.random.default_rng([state["seed"], 5]))
     _, mh_weights = A.multi_head_attention(x_pad, p_mh, mask)  # (H, T, T)
     g1, g2 = st.columns([2, 3])
-    g1.plotly_chart(mask_figure(mask, padded_tokens, title=f"M: {MASKS[kind].lower()}"), width="stretch",
-                    key="mask_chart", config=CHART)
-    g2.plotly_chart(head_grid(mh_weights, padded_tokens, columns=min(heads, 2)), width="stretch",
-                    key="heads_chart", config=CHART)
+    with g1:
+        chart(mask_figure(mask, padded_tokens, title=f"M: {MASKS[kind].lower()}"), "mask_chart", config=CHART)
+    with g2:
+        st.markdown("Rows are queries and columns keys; point at a cell (or tap it) to read its weight.")
+        chart(heads_figure(mh_weights, padded_tokens), "heads_chart", config=CHART)
     leak = E.weight_outside_mask(mh_weights, mask)
     n_real = len(sentence.tokens)
     pad_weight = float(mh_weights[..., :n_real, n_real:].sum(axis=-1).mean()) if n_pad else 0.0

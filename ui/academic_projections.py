@@ -10,10 +10,10 @@ import streamlit as st
 
 import attention as A
 from attention import experiments as E
-from figures.matrix import matrix_heatmap
-from figures.style import DIVERGING
+from figures.academic import sentence_matrix
 from ui.academic_state import MAX_TEXT, MAX_WORDS, OTHERS, VIEWS
 from ui.heatmap_common import code_span
+from ui.responsive import chart
 from ui.state import PageState
 
 CHART = {"displaylogo": False}
@@ -65,7 +65,6 @@ def mirror_sentence(case: E.ProjectionCase, sentence: Sentence, name: str) -> st
 
 
 def render(state: PageState) -> Sentence | None:
-    st.header("3 · Why three separate matrices? An experiment")
     st.markdown(
         "Each word's embedding $x_i$ is projected three times: $q_i = x_i W_Q$, $k_i = x_i W_K$, "
         "$v_i = x_i W_V$. Why not just compare the embeddings themselves? Then the score would be"
@@ -101,14 +100,14 @@ def render(state: PageState) -> Sentence | None:
     }
     cases = {name: E.projection_case(sentence.x, p) for name, (_, p) in configs.items()}
     view = state["view"]
+    st.caption("Rows are queries (the word that looks) and columns keys (the word looked at); point at a cell "
+               "(or tap it) to read its number.")
     for col, name in zip(st.columns(2), ("identity", state["other"]), strict=True):
         case = cases[name]
-        fig = matrix_heatmap(
-            case.weights if view == "weights" else case.scores, labels, labels, title=configs[name][0],
-            x_title="key", y_title="query", scale="blues" if view == "weights" else DIVERGING, value_format=".2f",
-            zmin=0.0 if view == "weights" else None, zmax=1.0 if view == "weights" else None,
-        )
-        col.plotly_chart(fig, width="stretch", key=f"projection_{name}", config=CHART)
+        fig = sentence_matrix(case.weights if view == "weights" else case.scores, labels, configs[name][0],
+                              weights=view == "weights")
+        with col:
+            chart(fig, f"projection_{name}", config=CHART)
     st.dataframe(
         pd.DataFrame([
             {

@@ -66,7 +66,6 @@ def sweep_caption(sweep: dict[str, dict[str, list[float]]]) -> str:
 
 
 def render(state: PageState, new_seed) -> None:
-    st.header("2 · Why divide by √d_k? An experiment")
     st.markdown(
         "Suppose the entries of $q$ and $k$ are independent with mean 0 and variance 1 (roughly what a freshly "
         "initialised layer sees). Each term $q_i k_i$ then has mean 0 and variance "

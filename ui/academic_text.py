@@ -29,7 +29,6 @@ REFERENCES = """
 
 
 def definition() -> None:
-    st.header("1 · Scaled dot-product attention")
     st.markdown(
         "An attention layer lets every position of a sequence build its new representation from **all** "
         "positions at once, with mixing weights that depend on content (how well two vectors match), not on a "
@@ -37,28 +36,27 @@ def definition() -> None:
         "$K \\in \\mathbb{R}^{n \\times d_k}$ and the values into $V \\in \\mathbb{R}^{n \\times d_v}$ "
         "(Vaswani et al., 2017):"
     )
-    st.latex(r"\operatorname{Attention}(Q, K, V) = \operatorname{softmax}\!\left(\frac{QK^\top}{\sqrt{d_k}}\right) V,"
-             r"\qquad \operatorname{softmax}(s)_j = \frac{e^{s_j}}{\sum_{l} e^{s_l}} \ \text{(row by row)}")
-    st.plotly_chart(pipeline_diagram(), width="stretch", key="pipeline",
-                    config={"displaylogo": False, "staticPlot": True})
-
-    st.subheader("The three steps and what they cost")
-    c1, c2, c3 = st.columns(3)
-    c1.markdown("**① Similarity.** Every query meets every key in one matrix product:")
-    c1.latex(r"S = QK^\top,\quad S_{ij} = q_i \cdot k_j")
-    c1.markdown("$n^2$ dot products of length $d_k$: $n^2 d_k$ multiply-adds, **O(n²d)** time.")
-    c2.markdown("**② Scaling.** Divide by $\\sqrt{d_k}$: for unit-variance entries the scores then have "
-                "variance 1 whatever $d_k$ (section 2):")
-    c2.latex(r"\tilde S = S / \sqrt{d_k}")
-    c2.markdown("$n^2$ divisions (or $n d_k$, scaling $Q$ first, as `attention.core` does).")
-    c3.markdown("**③ Weighted aggregation.** Softmax each row, then mix the values:")
-    c3.latex(r"W = \operatorname{softmax}(\tilde S),\quad o_i = \textstyle\sum_j W_{ij}\, v_j")
-    c3.markdown("$n^2$ exponentials, $n^2 d_v$ multiply-adds, and the $n \\times n$ matrix $W$ takes "
-                "**O(n²) memory**.")
+    st.latex(r"\operatorname{Attention}(Q, K, V) = \operatorname{softmax}\!\left(\frac{QK^\top}{\sqrt{d_k}}\right) V")
+    st.latex(r"\operatorname{softmax}(s)_j = \frac{e^{s_j}}{\sum_{l} e^{s_l}} \ \text{(row by row)}")
+    diagram, steps = st.columns([2, 3])
+    diagram.plotly_chart(pipeline_diagram(), width="stretch", key="pipeline",
+                         config={"displaylogo": False, "staticPlot": True})
+    with steps:
+        st.subheader("The three steps and what they cost")
+        st.markdown("**① Similarity.** Every query meets every key in one matrix product:")
+        st.latex(r"S = QK^\top,\quad S_{ij} = q_i \cdot k_j")
+        st.markdown("$n^2$ dot products of length $d_k$: $n^2 d_k$ multiply-adds, **O(n²d)** time.")
+        st.markdown("**② Scaling.** Divide by $\\sqrt{d_k}$: for unit-variance entries the scores then have "
+                    "variance 1 whatever $d_k$ (section 2):")
+        st.latex(r"\tilde S = S / \sqrt{d_k}")
+        st.markdown("$n^2$ divisions (or $n d_k$, scaling $Q$ first, as `attention.core` does).")
+        st.markdown("**③ Weighted aggregation.** Softmax each row, then mix the values:")
+        st.latex(r"W = \operatorname{softmax}(\tilde S),\quad o_i = \textstyle\sum_j W_{ij}\, v_j")
+        st.markdown("$n^2$ exponentials, $n^2 d_v$ multiply-adds, and the $n \\times n$ matrix $W$ takes "
+                    "**O(n²) memory**.")
 
 
 def summary() -> None:
-    st.header("7 · Summary")
     sm = st.columns(4)
     sm[0].info("**Query** $q_i = x_i W_Q$: what position i is looking for.")
     sm[1].info("**Key** $k_j = x_j W_K$: what position j can be matched on; $q_i \\cdot k_j / \\sqrt{d_k}$ is "
@@ -69,5 +67,4 @@ def summary() -> None:
 
 
 def references() -> None:
-    st.header("8 · References")
     st.markdown(REFERENCES)

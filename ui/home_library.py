@@ -54,12 +54,14 @@ def _query_text(values: Sequence[float]) -> str:
 
 
 def library_table(result: LibraryResult) -> str:
-    """Book, key, score and weight of every book, as a markdown table."""
+    """Book, key, score and weight of every book, as a markdown table. The key is written as a vector, its
+    topics named once in the header: narrow enough for a phone."""
     rows = [
-        f"| {title} | {_query_text(BOOKS[title][0])} | {score:.3f} | {weight:.3f} |"
+        f"| {title} | ({', '.join(f'{v:g}' for v in BOOKS[title][0])}) | {score:.3f} | {weight:.3f} |"
         for title, score, weight in zip(result.titles, result.scores, result.weights, strict=True)
     ]
-    return "\n".join(["| book | key (label) | score q·k / temp | weight |", "| --- | --- | ---: | ---: |", *rows])
+    header = f"| book | key: ({', '.join(TOPICS)}) | score q·k / temp | weight |"
+    return "\n".join([header, "| --- | --- | ---: | ---: |", *rows])
 
 
 def result_sentence(query: Sequence[float], temperature: float, asked: str = CUSTOM) -> str:

@@ -58,7 +58,8 @@ def render() -> None:
         f"*{flipped.referent}* **{flipped.on_referent:.2f}**"
         + (": its weight did not follow the meaning." if not flipped.follows else ": it followed the meaning.")
     )
-    st.plotly_chart(pronoun_figure(first, flipped, pair.adjectives, head), width="stretch", key="story_chart",
+    st.markdown(f"The row of *it* in {head}, both sentences, token by token:")
+    st.plotly_chart(pronoun_figure(first, flipped, pair.adjectives), width="stretch", key="story_chart",
                     config={"displaylogo": False})
     n, n_pairs = len(check.readings), len(PAIRS)
     rows = [

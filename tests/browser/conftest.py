@@ -38,6 +38,7 @@ def browser():
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: run the README's test command, which installs it")
     pw, browser = launch_browser()
+    browser.devices = pw.devices  # Playwright's device descriptors, for phone contexts (layout_metrics)
     try:
         yield browser
     finally:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from .harness import assert_no_exception, open_app, query_params, wait_for_rerun
+from .layout_metrics import open_every_expander
 
 pytestmark = pytest.mark.browser
 
@@ -58,6 +61,7 @@ def type_into_first_cell(page, value: str) -> None:
 def test_build_it_edit_a_cell_and_zoom(page, app_server):
     open_app(page, app_server, "Build_it_step_by_step", {"seed": "3", "words": "3", "d_model": "4", "d_k": "3"})
     assert_no_exception(page)
+    open_every_expander(page)  # the steps are collapsible sections
     before = output_text(page)
 
     type_into_first_cell(page, "7")
@@ -89,6 +93,7 @@ def selected_tab(page) -> str:
 
 def test_the_link_reopens_the_edits_and_the_code_tab_in_another_browser(page, browser, app_server):
     open_app(page, app_server, "Build_it_step_by_step", {"seed": "3"})
+    open_every_expander(page)
     initial = output_text(page)
     type_into_first_cell(page, "7")
     wait_for_rerun(page)
@@ -109,6 +114,9 @@ def test_the_link_reopens_the_edits_and_the_code_tab_in_another_browser(page, br
         other.wait_for_selector('[data-testid="stMainBlockContainer"]')
         wait_for_rerun(other)
         assert_no_exception(other)
+        opened = other.locator('[data-testid="stExpander"] details[open] summary').all_inner_texts()
+        assert [re.search(r"Step \d", label).group() for label in opened] == ["Step 1", "Step 2", "Step 5"]
+        open_every_expander(other)
         wait_for_output(other, equal=edited_output)  # the edited X came with the link
         assert query_params(other)["edits"] == query_params(page)["edits"]
         assert selected_tab(other) == "softmax" and query_params(other)["code"] == ["softmax"]

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from .harness import assert_no_exception, open_app, wait_for_rerun
+from .layout_metrics import open_every_expander
 from .test_hostile import EXISTING
 
 pytestmark = pytest.mark.browser
@@ -51,6 +52,7 @@ def test_dark_theme_follows_the_system(browser, app_server, path):
     try:
         open_app(page, app_server, path)
         assert_no_exception(page)
+        open_every_expander(page)  # charts inside collapsible sections too
         app_bg = page.eval_on_selector('[data-testid="stApp"]', "e => getComputedStyle(e).backgroundColor")
         assert luminance(app_bg) < 0.3, app_bg
         charts = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot')

@@ -13,6 +13,7 @@ from ui.layout import PAGES, ROOT
 
 from ..test_url_fuzz import declared
 from .harness import assert_no_exception, open_app, query_params, wait_for_rerun
+from .layout_metrics import open_every_expander
 
 pytestmark = pytest.mark.browser
 
@@ -68,6 +69,7 @@ def test_hostile_query_parameters_are_clamped_and_rewritten(page, app_server, pa
 @pytest.mark.parametrize("path", EXISTING)
 def test_html_in_text_boxes_is_shown_as_text_and_never_runs(page, app_server, path):
     open_app(page, app_server, path)
+    open_every_expander(page)  # text boxes inside collapsible sections too
     boxes = page.locator('[data-testid="stTextInput"] input, [data-testid="stTextArea"] textarea')
     for i in range(boxes.count()):
         for payload in PAYLOADS:
