@@ -274,20 +274,23 @@ def _exercise_list(page: str, seed: int) -> None:
 
 
 def render_exercises(state: PageState) -> None:
-    """The “Check your understanding” section of ``state``'s page."""
+    """The “Check your understanding” section of ``state``'s page: a heading, then the exercises in a section
+    that starts closed (a phone shows the page's outline first) unless the link carried a set number."""
+    opened = st.session_state.setdefault(f"_exercises_opened.{state.page}", _valid(state[PARAM]))
     seed = set_number(state)
     st.header("✅ Check your understanding")
-    st.markdown(
-        "Exercises built from the same `attention` package as everything above, with their own numbers. Every "
-        "answer is checked at once and comes with its worked solution. **Same set number, same numbers:** this "
-        "page's link carries the set number, so a teacher can share it and the whole class gets this set; "
-        "without one, everyone gets their own."
-    )
-    st.caption(HOW_TO_TYPE)
-    left, right = st.columns([1, 1], vertical_alignment="bottom")
-    state.int_input(PARAM, "Exercise set number", where=left,
-                    help="Decides every number of the exercises below. Type the number your teacher gives you, "
-                         "or share this page's link.")
-    right.button("🎲 New exercise set", key=f"{state.page}.ex_new", on_click=_new_set, args=(state,),
-                 help="Other numbers for the same exercises.")
-    _exercise_list(state.page, seed)
+    with st.expander("**Exercises** with instant feedback and worked solutions", expanded=opened):
+        st.markdown(
+            "Exercises built from the same `attention` package as everything above, with their own numbers. "
+            "Every answer is checked at once and comes with its worked solution. **Same set number, same "
+            "numbers:** this page's link carries the set number, so a teacher can share it and the whole class "
+            "gets this set; without one, everyone gets their own."
+        )
+        st.caption(HOW_TO_TYPE)
+        left, right = st.columns([1, 1], vertical_alignment="bottom")
+        state.int_input(PARAM, "Exercise set number", where=left,
+                        help="Decides every number of the exercises below. Type the number your teacher gives "
+                             "you, or share this page's link.")
+        right.button("🎲 New exercise set", key=f"{state.page}.ex_new", on_click=_new_set, args=(state,),
+                     help="Other numbers for the same exercises.")
+        _exercise_list(state.page, seed)

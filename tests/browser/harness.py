@@ -271,6 +271,11 @@ def open_app(page, base_url: str, path: str = "", query: dict | None = None) -> 
     url = f"{base_url}/{path}"
     if query:
         url += "?" + urlencode(query, doseq=True)
+    open_link(page, url)
+
+
+def open_link(page, url: str) -> None:
+    """Open a whole link (one a student was sent) and wait until its first run is drawn."""
     runs = track(page)
     started = len(runs.starts)
     page.goto(url)

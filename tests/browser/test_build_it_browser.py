@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from .harness import assert_no_exception, open_app, query_params, wait_for_rerun
+from .harness import assert_no_exception, open_app, open_link, query_params, wait_for_rerun
 from .layout_metrics import open_every_expander
 
 pytestmark = pytest.mark.browser
@@ -110,9 +110,7 @@ def test_the_link_reopens_the_edits_and_the_code_tab_in_another_browser(page, br
 
     other = browser.new_context(viewport={"width": 390, "height": 900}).new_page()  # a student's phone
     try:
-        other.goto(link)
-        other.wait_for_selector('[data-testid="stMainBlockContainer"]')
-        wait_for_rerun(other)
+        open_link(other, link)
         assert_no_exception(other)
         opened = other.locator('[data-testid="stExpander"] details[open] summary').all_inner_texts()
         assert [re.search(r"Step \d", label).group() for label in opened] == ["Step 1", "Step 2", "Step 5"]

@@ -23,7 +23,12 @@ def box(page, seed: int, ex, app_page: str = "home"):
 
 
 def section_text(page) -> list[str]:
-    """The titles and prompts of the exercises on the page (their markdown, as the browser shows it)."""
+    """The titles and prompts of the exercises on the page (their markdown, as the browser shows it), once their
+    section is open (it starts closed unless the link carries a set number)."""
+    closed = page.locator('[data-testid="stExpander"] details:not([open]) > summary', has_text="Exercises")
+    if closed.count():
+        closed.click()
+        wait_for_rerun(page)
     shown = page.locator('[class*="st-key-box-"] [data-testid="stMarkdown"]')
     shown.first.wait_for()
     return shown.all_inner_texts()

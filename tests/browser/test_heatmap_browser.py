@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from .harness import assert_no_exception, open_app, query_params, set_slider, wait_for_rerun
+from .layout_metrics import open_every_expander
 
 pytestmark = pytest.mark.browser
 
@@ -47,7 +48,7 @@ def test_heatmap_deep_link_generate_slider_click(page, app_server):
 
 def test_heatmap_html_payload_is_shown_literally(page, app_server):
     open_app(page, app_server, "Heatmap", {"row": "0", "col": "1"})
-    box = page.get_by_label("Sentence")
+    box = page.get_by_role("textbox", name="Sentence", exact=True)
     # Two sentences in a row: the second rerun receives the word selectboxes' labels of the first sentence.
     for text in ("<img src=x onerror=window.__xss=1> hello", "<script>window.__xss=1</script> hi"):
         box.fill(text)
@@ -137,7 +138,7 @@ def test_pickers_outline_and_arithmetic_name_the_current_words(page, app_server)
     open_app(page, app_server, "Heatmap")
     rows, cols = "Query word (row)", "Key word (column)"
     expect_pair(page, rows, cols, ("7: it", "1: animal"))
-    box = page.get_by_label("Sentence")
+    box = page.get_by_role("textbox", name="Sentence", exact=True)
     box.fill("Dogs chase cats in the big green park every day")
     box.press("Enter")
     wait_for_rerun(page)
@@ -166,6 +167,7 @@ def test_pickers_outline_and_arithmetic_name_the_current_words(page, app_server)
     expect_outlined(page, ("green", "Dogs"))
 
     open_app(page, app_server, "Build_it_step_by_step", {"row": "0", "col": "1"})
+    open_every_expander(page)  # the pickers sit in Step 4, a collapsed section
     rows, cols = "Query word (row)", "Key word (column)"
     expect_pair(page, rows, cols, ("0: The", "1: cat"))
     page.get_by_role("combobox", name="Starting embeddings").click()

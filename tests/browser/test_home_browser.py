@@ -52,6 +52,7 @@ def highlighted(page) -> list[str]:
 
 def test_home_re_picking_the_same_question_restores_its_sliders(page, app_server):
     open_app(page, app_server, "", {"ask": "Tell me about kings."})
+    page.locator('[data-testid="stBaseButton-primary"]', has_text="Tell me about kings.").wait_for()
     assert query_params(page)["history"] == ["3"] and highlighted(page) == ["Tell me about kings."]
     set_slider(page, "History", 2, key="ArrowLeft")  # 3 -> 2: no longer the kings question
     page.wait_for_function("() => new URLSearchParams(location.search).get('history') === '2'")

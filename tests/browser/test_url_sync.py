@@ -17,6 +17,7 @@ import pytest
 from attention.library import TOPICS, ask_library
 
 from .harness import assert_no_exception, open_app, query_params, wait_for_rerun, wait_until
+from .layout_metrics import open_every_expander
 
 pytestmark = pytest.mark.browser
 SERIES = 8  # series of presses per page; each one left the link behind about one time in seven before
@@ -55,6 +56,7 @@ CASES = {
 def test_widget_link_and_text_agree_after_quick_key_presses(page, app_server, case):
     path, key, label, check = CASES[case]
     open_app(page, app_server, path)
+    open_every_expander(page)  # long pages are outlines of collapsed sections
     slider = page.get_by_role("slider", name=label)
     slider.scroll_into_view_if_needed()
     rnd = random.Random(11)  # the same presses on every run of the test
