@@ -318,3 +318,20 @@ def click_cell(page, chart, row: int, col: int) -> None:
     )
     page.mouse.click(box["x"] + dx, box["y"] + dy)
     wait_for_rerun(page)
+
+
+def choose(page, combobox: str, option: str, attempts: int = 3) -> None:
+    """Pick ``option`` of the selectbox labelled ``combobox`` and wait for the rerun. The list is opened again
+    if a rerun that was still arriving closed it (a click on a closed list times out otherwise)."""
+    box = page.get_by_role("combobox", name=combobox)
+    item = page.get_by_role("option", name=option)
+    for attempt in range(attempts):
+        box.scroll_into_view_if_needed()
+        box.click()
+        try:
+            item.click(timeout=5_000)
+            break
+        except Exception:  # noqa: BLE001 - Playwright's TimeoutError: open the list again
+            if attempt == attempts - 1:
+                raise
+    wait_for_rerun(page)

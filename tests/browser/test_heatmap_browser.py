@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from .harness import assert_no_exception, open_app, query_params, set_slider, wait_for_rerun
+from .harness import assert_no_exception, choose, open_app, query_params, set_slider, wait_for_rerun
 from .layout_metrics import open_every_expander
 
 pytestmark = pytest.mark.browser
@@ -170,9 +170,7 @@ def test_pickers_outline_and_arithmetic_name_the_current_words(page, app_server)
     open_every_expander(page)  # the pickers sit in Step 4, a collapsed section
     rows, cols = "Query word (row)", "Key word (column)"
     expect_pair(page, rows, cols, ("0: The", "1: cat"))
-    page.get_by_role("combobox", name="Starting embeddings").click()
-    page.get_by_role("option", name="Two similar words: cat ≈ kitten").click()
-    wait_for_rerun(page)
+    choose(page, "Starting embeddings", "Two similar words: cat ≈ kitten")
     assert_no_exception(page)
     expect_pair(page, rows, cols, ("0: cat", "1: kitten"))
     expect_outlined(page, ("0: cat", "1: kitten"), title="Attention weights")
