@@ -7,6 +7,7 @@ import pytest
 
 import attention as A
 from attention.presets import preset_embeddings, rounded_projections
+from ui.exercises import SECTION
 
 from .conftest import app_page, chart_specs, plotly_array
 
@@ -276,12 +277,12 @@ def test_preset_notes_quote_the_matrices_on_screen():
 
 def steps_open(at) -> list[str]:
     """The steps whose sections start open ("Step 1", …)."""
-    return [e.label.strip("*")[:6] for e in at.expander if e.proto.expanded]
+    return [e.label.strip("*")[:6] for e in at.expander if e.proto.expanded and e.label != SECTION]
 
 
 def test_the_steps_start_closed_and_a_link_opens_the_steps_it_changes():
     at = app_page(PAGE).run()
-    assert [e.label.strip("*")[:6] for e in at.expander] == [f"Step {n}" for n in range(1, 6)]
+    assert [e.label.strip("*")[:6] for e in at.expander] == [f"Step {n}" for n in range(1, 6)] + ["Exerci"]
     assert steps_open(at) == []
     assert steps_open(app_page(PAGE, {"causal": "1", "row": "2"}).run()) == ["Step 3", "Step 4"]
     assert steps_open(app_page(PAGE, {"d_k": "5", "code": "softmax"}).run()) == ["Step 1", "Step 5"]

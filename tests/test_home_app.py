@@ -8,6 +8,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from attention.library import QUESTIONS, TOPICS, ask_library
+from ui.exercises import SECTION
 from ui.home_library import CUSTOM
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
@@ -153,7 +154,7 @@ def test_the_background_sections_are_collapsed_below_the_demo():
     at = run()
     labels = [e.label.strip("*") for e in at.expander]
     assert labels[1:] == ["What problem does attention solve?", "Self-attention: a sentence paying attention "
-                          "to itself", "What is attention used for?"]
+                          "to itself", "What is attention used for?", SECTION.strip("*")]
     assert not any(e.proto.expanded for e in at.expander)
     text = " ".join(m.value for m in at.markdown)
     assert "Bahdanau et al. (2015)" in text and "feed-forward network" in text  # still on the page, inside

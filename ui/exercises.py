@@ -35,6 +35,7 @@ NO_SET = -1  # the parameter's default: "no set number in the link"
 SESSION_SET = "exercises.session_set"  # this session's own set number
 SCORE = "exercises.score"  # {exercise uid: {"tries": int, "solved": bool, "first": bool}}
 CHART_CONFIG = {"displaylogo": False, "displayModeBar": False}
+SECTION = "**Exercises** with instant feedback and worked solutions"  # the label of their collapsible section
 HOW_TO_TYPE = ("Type numbers as you like: 0.25, .25, 0,25, 1/4, 25 %, 1.6e7 or 1.6 × 10^7 (with a unit where one is "
                "asked: 16 MiB or 16777216 B); shapes as 3 × 4 or (3, 4).")
 
@@ -279,7 +280,7 @@ def render_exercises(state: PageState) -> None:
     opened = st.session_state.setdefault(f"_exercises_opened.{state.page}", _valid(state[PARAM]))
     seed = set_number(state)
     st.header("✅ Check your understanding")
-    with st.expander("**Exercises** with instant feedback and worked solutions", expanded=opened):
+    with st.expander(SECTION, expanded=opened):
         st.markdown(
             "Exercises built from the same `attention` package as everything above, with their own numbers. "
             "Every answer is checked at once and comes with its worked solution. **Same set number, same "
