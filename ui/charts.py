@@ -26,6 +26,8 @@ import streamlit as st
 
 Figures = go.Figure | tuple[go.Figure, ...]
 
+SHARE = True  # False: cached_figure calls the builder itself (tests compare the two paths)
+
 
 def unvalidated_figure(spec: dict) -> go.Figure:
     """``go.Figure(spec)`` without plotly's per-property validation (about ten times cheaper).
@@ -41,7 +43,14 @@ def _specs(_builder: Callable[..., Figures], name: str, args: tuple, kwargs: dic
     """The spec(s) of ``_builder(*args, **kwargs)``; ``name`` (the builder's module and name) and the
     arguments are the cache key (Streamlit does not hash a parameter whose name starts with "_")."""
     out = _builder(*args, **kwargs)
-    return tuple(fig.to_dict() for fig in out) if isinstance(out, tuple) else out.to_dict()
+    return tuple(_spec(fig) for fig in out) if isinstance(out, tuple) else _spec(out)
+
+
+def _spec(fig: go.Figure) -> dict:
+    """The figure's validated properties as they are held (``to_dict`` would also encode numpy arrays as
+    base64 text, which code that reads ``trace.z`` back, such as ``figures.fit``, cannot use). No copy: the
+    cache pickles it, and the builder's figure is this call's own."""
+    return {"data": fig._data, "layout": fig._layout}
 
 
 def cached_figure(builder: Callable[..., Figures], *args: Any, **kwargs: Any) -> Figures:
@@ -49,8 +58,11 @@ def cached_figure(builder: Callable[..., Figures], *args: Any, **kwargs: Any) ->
 
     ``builder`` is a figure builder of ``figures/`` (arrays in, a ``go.Figure`` or a tuple of them
     out); its arguments must be hashable by Streamlit (numbers, strings, tuples, numpy arrays, pandas
-    frames). Each call returns new ``go.Figure`` objects, so a page may not change another's figure.
+    frames). Each call returns new ``go.Figure`` objects, so a page may change its own copy (for example
+    ``ui.responsive.fit_box`` sets cell fonts) without changing what other students are sent.
     """
+    if not SHARE:
+        return builder(*args, **kwargs)
     specs = _specs(builder, f"{builder.__module__}.{builder.__qualname__}", args, kwargs)
     if isinstance(specs, tuple):
         return tuple(unvalidated_figure(spec) for spec in specs)
