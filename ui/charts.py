@@ -1,19 +1,21 @@
-"""Plotly figures drawn without paying for plotly's validation on every rerun.
+"""Plotly figures that many students share, built once per server process.
 
 Building a figure with ``plotly.graph_objects`` validates every property as it is set; on this app's
-pages that is most of the script's time (``benchmarks/bench_figures.py``: 11 ms of Home's 24 ms rerun,
-78 ms of Academic's 119 ms), while most students see the same default views. ``st.plotly_chart`` then
-takes a ``go.Figure`` as it is (a copy of its dict), but hands a plain ``dict`` to ``go.Figure(...)``
-and validates it all over again, so a dict is no shortcut.
+pages that was most of the server's CPU under a class load (``benchmarks/bench_class_load.py --profile``:
+59 % of it with 30 students before figures were shared), while most students see the same default views.
+``st.plotly_chart`` takes a ``go.Figure`` as it is (a copy of its dict), but hands a plain ``dict`` to
+``go.Figure(...)`` and validates it all over again, so a dict is no shortcut.
 
 * :func:`cached_figure` runs a figure builder once per distinct arguments (per server process,
   ``st.cache_data``) and returns its figure rebuilt from the stored spec without validation: what
-  many students share (default views, reference data, theory curves) is validated once.
-* :func:`unvalidated_figure` makes a ``go.Figure`` from a spec dict without validating it, for
-  builders that write their figure's dict directly (a spec must have been checked once, in a unit
-  test: ``go.Figure(spec)`` validates it).
+  many students share (default views, reference data, theory curves, a slider position someone chose
+  before) is validated once.
+* :func:`unvalidated_figure` (:func:`figures.spec.figure_from_spec`) makes a ``go.Figure`` from a spec dict
+  without validating it; builders that run on every rerun with new inputs (``figures.matrix.matrix_heatmap``,
+  ``figures.heatmap.row_bars``) write their spec and use it directly.
 
-Either way the figure a student's browser receives is the same as the builder's own (``tests/test_charts.py``).
+Either way the figure a student's browser receives is the same as the builder's own (``tests/test_charts.py``,
+``tests/test_spec_figures.py``).
 """
 
 from __future__ import annotations
@@ -24,18 +26,12 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
+from figures.spec import figure_from_spec
+
 Figures = go.Figure | tuple[go.Figure, ...]
 
 SHARE = True  # False: cached_figure calls the builder itself (tests compare the two paths)
-
-
-def unvalidated_figure(spec: dict) -> go.Figure:
-    """``go.Figure(spec)`` without plotly's per-property validation (about ten times cheaper).
-
-    The figure's properties are stored as given, so later ``update_*`` calls on it are not validated
-    either: build the spec completely, then draw it.
-    """
-    return go.Figure(spec, _validate=False)
+unvalidated_figure = figure_from_spec  # go.Figure(spec) without validation (figures.spec)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
