@@ -162,6 +162,15 @@ def test_a_caller_that_changes_its_figure_in_place_does_not_change_the_next_call
     assert drawn(cached_figure(_library, 6)) == want
 
 
+def test_a_figure_too_large_to_keep_is_built_for_each_call():
+    """A 64-word map's spec (about 300 kB) is not kept: 256 of them would hold 80 MB of the server's memory."""
+    calls.clear()
+    first, again = cached_figure(_library, 80, title="big"), cached_figure(_library, 80, title="big")
+    assert calls == [(80, "big"), (80, "big")]
+    assert len(pickle.dumps(_library(80).to_dict())) > ui.charts.MAX_SPEC_BYTES
+    assert drawn(first) == drawn(again) == drawn(_library(80, title="big"))
+
+
 def test_cached_figure_keeps_tuples_of_figures():
     left, right = cached_figure(_pair, 2)
     want_left, want_right = _pair(2)

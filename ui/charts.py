@@ -20,6 +20,7 @@ Either way the figure a student's browser receives is the same as the builder's 
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable
 from typing import Any
 
@@ -32,14 +33,26 @@ Figures = go.Figure | tuple[go.Figure, ...]
 
 SHARE = True  # False: cached_figure calls the builder itself (tests compare the two paths)
 unvalidated_figure = figure_from_spec  # go.Figure(spec) without validation (figures.spec)
+MAX_SPEC_BYTES = 64 * 1024  # larger specs (a 64-word map: ~300 kB) are not kept: 256 entries stay under 16 MB
+
+
+class _NotKept(Exception):
+    """Not an error: carries specs too large to keep, out of the cached function without being kept."""
+
+    def __init__(self, specs):
+        self.specs = specs
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def _specs(_builder: Callable[..., Figures], name: str, args: tuple, kwargs: dict) -> dict | tuple[dict, ...]:
     """The spec(s) of ``_builder(*args, **kwargs)``; ``name`` (the builder's module and name) and the
-    arguments are the cache key (Streamlit does not hash a parameter whose name starts with "_")."""
+    arguments are the cache key (Streamlit does not hash a parameter whose name starts with "_").
+    Raises :class:`_NotKept` with the specs when they are too large to keep (Streamlit keeps no exception)."""
     out = _builder(*args, **kwargs)
-    return tuple(_spec(fig) for fig in out) if isinstance(out, tuple) else _spec(out)
+    specs = tuple(_spec(fig) for fig in out) if isinstance(out, tuple) else _spec(out)
+    if len(pickle.dumps(specs, protocol=pickle.HIGHEST_PROTOCOL)) > MAX_SPEC_BYTES:
+        raise _NotKept(specs)
+    return specs
 
 
 def _spec(fig: go.Figure) -> dict:
@@ -59,7 +72,10 @@ def cached_figure(builder: Callable[..., Figures], *args: Any, **kwargs: Any) ->
     """
     if not SHARE:
         return builder(*args, **kwargs)
-    specs = _specs(builder, f"{builder.__module__}.{builder.__qualname__}", args, kwargs)
+    try:
+        specs = _specs(builder, f"{builder.__module__}.{builder.__qualname__}", args, kwargs)
+    except _NotKept as big:  # built for this call only
+        specs = big.specs
     if isinstance(specs, tuple):
         return tuple(unvalidated_figure(spec) for spec in specs)
     return unvalidated_figure(specs)
