@@ -5,6 +5,7 @@ import streamlit as st
 from attention.library import QUESTIONS, TOPICS, ask_library
 from figures.home import library_figure
 from ui import responsive
+from ui.charts import cached_figure
 from ui.exercises import exercise_params, render_exercises
 from ui.home_library import (
     OPTIONS,
@@ -195,7 +196,7 @@ page_links(exclude="Home")
 # The chart is sent last: on a student's first visit the browser then loads Streamlit's 4.7 MB plotly.js
 # bundle after the page's text and widgets are on screen, instead of stalling everything below the chart.
 chart_slot.plotly_chart(
-    library_figure(result.titles, result.weights, TOPICS, result.answer), width="stretch", key="library_chart"
+    cached_figure(library_figure, result.titles, result.weights, TOPICS, result.answer), width="stretch", key="library_chart"
 )
 
 state.sync()

@@ -11,8 +11,10 @@ first) and splits the script time of a rerun into
   * the rest of the script (the numpy core, text, widgets, Streamlit).
 Then, for every figure the page drew, what the alternatives cost per rerun: ``go.Figure(spec)``
 (constructing it again from its dict, validated), ``go.Figure(spec, _validate=False)``, and the
-``st.cache_data`` round trip of its dict (pickle); ``ui.charts.SpecFigure`` costs the cache round trip
-plus to_dict's copy. Medians over ``--repeats`` reruns, in ms of this process's CPU (``time.process_time``).
+``st.cache_data`` round trip of its dict (pickle); a hit of ``ui.charts.cached_figure`` costs the
+cache round trip plus the unvalidated rebuild (then Streamlit's to_dict copy, as before). Builders the
+pages share through ``cached_figure`` run only on the first rerun (untimed). Medians over ``--repeats``
+reruns, in ms of this process's CPU (``time.process_time``).
 """
 
 from __future__ import annotations

@@ -9,7 +9,17 @@ import numpy as np
 import plotly.graph_objects as go
 
 from .matrix import mask_traces, matrix_heatmap, plot_text, wrap
-from .style import DEFAULT_SCALE, MASK_COLOUR, MASK_LABEL, MASK_MARK, PALETTE, base_layout, colorscale
+from .spec import figure_from_spec, without_none
+from .style import (
+    DEFAULT_SCALE,
+    MASK_COLOUR,
+    MASK_LABEL,
+    MASK_MARK,
+    PALETTE,
+    base_layout,
+    colorscale,
+    layout_defaults,
+)
 
 QUERY_AXIS = "Query: the word that is looking"
 KEY_AXIS = "Key: the word being looked at"
@@ -163,25 +173,26 @@ def row_bars(
     masked = np.zeros(len(tokens), bool) if masked is None else np.asarray(masked, bool)
     colours = [MASK_COLOUR if masked[i] else PALETTE[1] if i == highlight else PALETTE[0] for i in range(len(tokens))]
     numbers = [MASK_MARK if m else f"{w:.2f}" for w, m in zip(weights_row, masked)]
-    fig = go.Figure(
-        go.Bar(
-            x=labels,
-            y=np.where(masked, 0.0, weights_row),
-            marker_color=colours,
-            text=numbers if len(tokens) <= 24 else None,
-            textposition="outside",
-            customdata=[MASK_LABEL if m else f"{w:.3f}" for w, m in zip(weights_row, masked)],
-            hovertemplate=f'"{plot_text(query)}" → %{{x}}: %{{customdata}}<extra></extra>',
-        ),
-        layout=dict(
-            yaxis=dict(title="attention weight", range=[0, max(1.0, float(np.max(weights_row)) * 1.15)]),
-            xaxis=dict(title=KEY_AXIS, tickangle=-45 if len(tokens) > 8 else 0),
-        ),
-    )
+    bars = without_none(dict(
+        type="bar",
+        x=labels,
+        y=np.where(masked, 0.0, weights_row),
+        marker=dict(color=colours),
+        text=numbers if len(tokens) <= 24 else None,
+        textposition="outside",
+        customdata=[MASK_LABEL if m else f"{w:.3f}" for w, m in zip(weights_row, masked)],
+        hovertemplate=f'"{plot_text(query)}" → %{{x}}: %{{customdata}}<extra></extra>',
+    ))
     title = wrap(f'Where "{plot_text(query)}" looks (weights sum to 1)' if title is None else plot_text(title),
                  TITLE_WIDTH)
-    base_layout(fig, title=title, height=340 + 22 * title.count("<br>"))
-    return fig.update_layout(margin_t=60 + 22 * title.count("<br>"), title=TITLE_AT_TOP)
+    layout = dict(
+        layout_defaults(title=title, height=340 + 22 * title.count("<br>")),
+        yaxis=dict(title=dict(text="attention weight"), range=[0, max(1.0, float(np.max(weights_row)) * 1.15)]),
+        xaxis=dict(title=dict(text=KEY_AXIS), tickangle=-45 if len(tokens) > 8 else 0),
+    )
+    layout["margin"]["t"] = 60 + 22 * title.count("<br>")
+    layout["title"].update(yref="container", y=1, yanchor="top", pad=dict(t=10))  # TITLE_AT_TOP
+    return figure_from_spec(dict(data=[bars], layout=layout))  # one spec, not validated per property (figures.spec)
 
 
 def head_mosaic(

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from .style import DEFAULT_SCALE, DIVERGING, MASK_COLOUR, MASK_LABEL, MASK_MARK, base_layout, colorscale
+from .spec import figure_from_spec, without_none
+from .style import DEFAULT_SCALE, DIVERGING, MASK_COLOUR, MASK_LABEL, MASK_MARK, colorscale, layout_defaults
 
 MAX_ANNOTATED_CELLS = 400  # beyond ~20 x 20 the numbers in cells become unreadable
 MAX_TICKS = 40  # more word labels than this on one axis overlap into a grey band
@@ -91,59 +92,57 @@ def matrix_heatmap(
             value = mask_label if masked is not None and masked[i, j] else format(values[i, j], value_format)
             hover_text[i, j] = hover.format(row=rows[i], col=cols[j], value=value)
 
-    fig = go.Figure(
-        go.Heatmap(
-            z=values,
-            x=np.arange(n_cols),
-            y=np.arange(n_rows),
-            zmin=zmin,
-            zmax=zmax,
-            zmid=0 if scale == DIVERGING and zmin is None and zmax is None else None,
-            colorscale=colorscale(scale),
-            text=hover_text,
-            hovertemplate="%{text}<extra></extra>",
-            texttemplate=f"%{{z:{value_format}}}" if show_values else None,
-            xgap=1,
-            ygap=1,
-            hoverongaps=False,
-            colorbar=dict(thickness=12, len=0.9),
-        )
-    )
+    heatmap = without_none(dict(
+        type="heatmap",
+        z=values,
+        x=np.arange(n_cols),
+        y=np.arange(n_rows),
+        zmin=zmin,
+        zmax=zmax,
+        zmid=0 if scale == DIVERGING and zmin is None and zmax is None else None,
+        colorscale=colorscale(scale),
+        text=hover_text,
+        hovertemplate="%{text}<extra></extra>",
+        texttemplate=f"%{{z:{value_format}}}" if show_values else None,
+        xgap=1,
+        ygap=1,
+        hoverongaps=False,
+        colorbar=dict(thickness=12, len=0.9),
+    ))
+    data: list = [heatmap]
     if masked is not None:
         # A clickable map's overlay already names both words on hover: the grey layer then sends no text per cell.
         hover = mask_label if clickable else hover_text
-        for trace in mask_traces(masked, hover, marks=show_values, label=mask_label):
-            fig.add_trace(trace)
+        data += mask_traces(masked, hover, marks=show_values, label=mask_label)
     if clickable:
         ii, jj = np.meshgrid(np.arange(n_rows), np.arange(n_cols), indexing="ij")
-        fig.add_trace(
-            go.Scatter(
-                x=jj.ravel(),
-                y=ii.ravel(),
-                mode="markers",
-                marker=dict(size=max(4, min(40, 400 // max(n_rows, n_cols))), opacity=0),
-                customdata=np.stack([ii.ravel(), jj.ravel()], axis=1),
-                text=hover_text.ravel(),
-                hovertemplate="%{text}<extra></extra>",
-                showlegend=False,
-                name="cells",
-            )
-        )
+        data.append(dict(
+            type="scatter",
+            x=jj.ravel(),
+            y=ii.ravel(),
+            mode="markers",
+            marker=dict(size=max(4, min(40, 400 // max(n_rows, n_cols))), opacity=0),
+            customdata=np.stack([ii.ravel(), jj.ravel()], axis=1),
+            text=hover_text.ravel(),
+            hovertemplate="%{text}<extra></extra>",
+            showlegend=False,
+            name="cells",
+        ))
     tick_font = 12 if max(n_rows, n_cols) <= 24 else 9
     col_ticks, row_ticks = _tick_positions(n_cols), _tick_positions(n_rows)
-    fig.update_xaxes(
-        title=x_title, tickvals=col_ticks, ticktext=[cols[j] for j in col_ticks], side="top",
+    xaxis = dict(
+        title=dict(text=x_title), tickvals=col_ticks, ticktext=[cols[j] for j in col_ticks], side="top",
         range=[-0.5, n_cols - 0.5],
-        tickangle=-45 if n_cols > 6 else 0, tickfont_size=tick_font, showgrid=False, zeroline=False,
+        tickangle=-45 if n_cols > 6 else 0, tickfont=dict(size=tick_font), showgrid=False, zeroline=False,
     )
     y_title = axis_title_lines(y_title)
-    fig.update_yaxes(
-        title=y_title, tickvals=row_ticks, ticktext=[rows[i] for i in row_ticks], range=[n_rows - 0.5, -0.5],
-        tickfont_size=tick_font, showgrid=False, zeroline=False,
+    yaxis = dict(
+        title=dict(text=y_title), tickvals=row_ticks, ticktext=[rows[i] for i in row_ticks],
+        range=[n_rows - 0.5, -0.5], tickfont=dict(size=tick_font), showgrid=False, zeroline=False,
     )
     if square:
-        fig.update_yaxes(scaleanchor="x", scaleratio=1, constrain="domain")
-        fig.update_xaxes(constrain="domain")
+        yaxis.update(scaleanchor="x", scaleratio=1, constrain="domain")
+        xaxis.update(constrain="domain")
     if title_width:
         title = wrap(title, title_width)
     margin_top = (130 + 22 * title.count("<br>")) if title else 90  # the x labels sit on top
@@ -152,11 +151,16 @@ def matrix_heatmap(
     # The y-axis title runs along the plot's height: a short map must still be tall enough to hold it.
     longest = max((len(line) for line in y_title.split("<br>")), default=0)
     height = max(height, margin_top + 40 + TITLE_PX_PER_CHAR * longest)
-    base_layout(fig, title=title, height=height)
-    fig.update_layout(margin_t=margin_top, title=dict(yref="container", y=1, yanchor="top", pad_t=10))  # grows down
+    layout = dict(layout_defaults(title=title, height=height), xaxis=xaxis, yaxis=yaxis)
+    layout["margin"]["t"] = margin_top
+    layout["title"].update(yref="container", y=1, yanchor="top", pad=dict(t=10))  # grows down
     if masked is not None:
-        fig.update_layout(showlegend=True, margin_b=40,
-                          legend=dict(orientation="h", x=0, xanchor="left", yref="container", y=0, yanchor="bottom"))
+        layout["margin"]["b"] = 40
+        layout.update(showlegend=True,
+                      legend=dict(orientation="h", x=0, xanchor="left", yref="container", y=0, yanchor="bottom"))
+    # Built as one spec and constructed once without validation (figures.spec): several times cheaper
+    # than setting each property on a go.Figure, and the same figure (tests/test_matrix_figure.py).
+    fig = figure_from_spec(dict(data=data, layout=layout))
     return fig
 
 

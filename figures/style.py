@@ -47,10 +47,17 @@ def base_layout(fig: go.Figure, *, title: str = "", height: int | None = None) -
     Bar labels that plotly would shrink below :data:`MIN_FONT` to fit their bar are hidden instead (the
     hover still shows each value).
     """
-    fig.update_layout(
+    fig.update_layout(**layout_defaults(title=title), height=height)  # height None: unset, as before
+    return fig
+
+
+def layout_defaults(*, title: str = "", height: int | None = None) -> dict:
+    """:func:`base_layout`'s properties as a layout dict, for figures built from a spec (:mod:`figures.spec`)."""
+    layout = dict(
         title=dict(text=title, x=0, xanchor="left"),
         margin=dict(l=10, r=10, t=60 if title else 30, b=10),
-        height=height,
         uniformtext=dict(minsize=MIN_FONT, mode="hide"),
     )
-    return fig
+    if height is not None:
+        layout["height"] = height
+    return layout

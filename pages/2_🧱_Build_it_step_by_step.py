@@ -7,6 +7,7 @@ import attention as A
 from attention.presets import PRESETS, preset_embeddings, rounded_projections
 from figures.steps import scores_figure, shared_limit, signed_matrix, weights_figure
 from ui import responsive
+from ui.charts import cached_figure
 from ui.exercises import exercise_params, render_exercises
 from ui.heatmap_common import clickable_chart
 from ui.layout import page_links, setup_page
@@ -120,7 +121,7 @@ proj = A.Projections(w_in["W_Q"], w_in["W_K"], w_in["W_V"], w_o=np.eye(d_k, d_mo
 q, k, v = A.project_qkv(x, proj)  # (T, d_k) each
 for col, name, m in zip(step2.columns(3), ("Q", "K", "V"), (q, k, v), strict=True):
     with col:
-        responsive.chart(signed_matrix(m, labels, qkv_dims[name], f"{name} = X·W_{name}"), f"steps_{name}")
+        responsive.chart(cached_figure(signed_matrix, m, labels, qkv_dims[name], f"{name} = X·W_{name}"), f"steps_{name}")
 
 # ---- Step 3 ---------------------------------------------------------------------------------------------
 step3 = st.expander("**Step 3 · Scaled dot-product attention**", expanded=opened[3])
@@ -145,11 +146,11 @@ zlim = shared_limit(dots, scores)  # one colour range for both score maps: the d
 s1, s2 = step3.columns(2)
 with s1:
     st.latex(rf"S = \underbrace{{Q}}_{{{t}\times{d_k}}}\,\underbrace{{K^\top}}_{{{d_k}\times{t}}}")
-    responsive.chart(scores_figure(dots, labels, "Dot products QKᵀ", zlim=zlim), "steps_dots")
+    responsive.chart(cached_figure(scores_figure, dots, labels, "Dot products QKᵀ", zlim=zlim), "steps_dots")
 with s2:
     st.latex((r"S / \sqrt{d_k}" if state["scaled"] else r"S \quad(\text{not scaled})")
              + (r"\;+\;\text{mask } (-\infty)" if state["causal"] else ""))
-    responsive.chart(scores_figure(scores, labels, "Scores" + (" QKᵀ/√d_k" if state["scaled"] else " (unscaled)")
+    responsive.chart(cached_figure(scores_figure, scores, labels, "Scores" + (" QKᵀ/√d_k" if state["scaled"] else " (unscaled)")
                                    + (", masked cells ✕" if state["causal"] else ""), zlim=zlim),
                      "steps_scores")
 step3.caption(f"Both score maps share one colour range (±{zlim:.2f}), so equal colours mean equal numbers"
@@ -172,7 +173,7 @@ def pick_cell(row: int, col: int) -> None:
 s3, s4 = step3.columns(2)
 with s3:
     st.latex(r"W = \operatorname{softmax}_{\text{row}}(S" + (r"/\sqrt{d_k}" if state["scaled"] else "") + ")")
-    picked = weights_figure(weights, labels, picked=(state["row"], state["col"]), title="Attention weights",
+    picked = cached_figure(weights_figure, weights, labels, picked=(state["row"], state["col"]), title="Attention weights",
                             masked=None if mask is None else ~mask)
     with responsive.fit_box(picked, "steps_weights"):
         clickable_chart(picked, "steps_weights", pick_cell)
@@ -180,7 +181,7 @@ with s3:
                "out in Step 4; the outlined cell is the one shown there.")
 with s4:
     st.latex(rf"\text{{output}} = \underbrace{{W}}_{{{t}\times{t}}}\,\underbrace{{V}}_{{{t}\times{d_k}}}")
-    responsive.chart(signed_matrix(output, labels, qkv_dims["V"], "Output = weights·V"), "steps_out")
+    responsive.chart(cached_figure(signed_matrix, output, labels, qkv_dims["V"], "Output = weights·V"), "steps_out")
     st.caption("Row *i* of the output is word *i*'s new vector: a blend of every word's value vector, mixed in "
                "the proportions of row *i* of the weights. Its columns are the value dimensions v0, v1, …")
 

@@ -7,6 +7,7 @@ import streamlit as st
 from attention.measure import BLOCK_K, BLOCK_Q, call_bytes
 from figures.complexity import theory_figures
 from ui import complexity_live, complexity_online, complexity_results
+from ui.charts import cached_figure
 from ui.complexity_run import MEMORY_ENV, TIME_ENV, Settings, memory_budget_bytes, time_budget_s
 from ui.exercises import exercise_params, render_exercises
 from ui.layout import setup_page
@@ -79,7 +80,7 @@ ns, d, heads = chosen()
 budget, seconds = memory_budget_bytes(), time_budget_s()
 
 st.header("2 · What theory predicts")
-flops_fig, memory_fig = theory_figures(N_OPTIONS, d, heads, [call_bytes("naive", n, d, heads) for n in N_OPTIONS],
+flops_fig, memory_fig = cached_figure(theory_figures, N_OPTIONS, d, heads, [call_bytes("naive", n, d, heads) for n in N_OPTIONS],
                                        [call_bytes("tiled", n, d, heads) for n in N_OPTIONS], budget)
 left, right = st.columns(2)
 left.plotly_chart(flops_fig, width="stretch", key="complexity_theory_flops")

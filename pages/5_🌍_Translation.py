@@ -9,6 +9,7 @@ from figures.translation import accuracy_by_length, cross_attention_heatmap, rea
 from ui import translation as tr
 from ui import translation_learn
 from ui import translation_measured as measured
+from ui.charts import cached_figure
 from ui.exercises import exercise_params, render_exercises
 from ui.heatmap_common import CHART_CONFIG, clickable_chart, normalise_positions
 from ui.layout import setup_page
@@ -33,10 +34,9 @@ def pick_cell(row: int, _col: int) -> None:
     state.set("row", row)
 
 
-@st.cache_data(max_entries=1, show_spinner=False)
 def accuracy_figure():
     data = shipped()
-    return accuracy_by_length(data.scores["attention"].lengths, measured.chart_series(data),
+    return cached_figure(accuracy_by_length, data.scores["attention"].lengths, measured.chart_series(data),
                               data.scores["attention"].sentences)
 
 
@@ -83,13 +83,13 @@ else:
         row = state["row"]
         map_col, pick_col = st.columns([1.4, 1], gap="large")
         with map_col:
-            fig = cross_attention_heatmap(weights, words, target, gold=gold, picked=row)
+            fig = cached_figure(cross_attention_heatmap, weights, words, target, gold=gold, picked=row)
             clickable_chart(fig, "translation_map", pick_cell)
         with pick_col:
             st.selectbox("German word", list(range(len(target))), key=state.key("row"),
                          format_func=lambda i: f"{i}: {target[i]}", help="Or click a row of the heatmap.")
             gold_source = dict(gold)[row] if gold else None
-            st.plotly_chart(read_bars(weights[row], words, target[row], gold=gold_source), width="stretch",
+            st.plotly_chart(cached_figure(read_bars, weights[row], words, target[row], gold=gold_source), width="stretch",
                             key="translation_bars", config=CHART_CONFIG)
             st.markdown(tr.row_story(weights, words, target, row, gold))
         if gold:

@@ -10,6 +10,7 @@ import attention as A
 from attention import experiments as E
 from figures.academic import same_output_figure
 from ui.academic_projections import Sentence
+from ui.charts import cached_figure
 from ui.heatmap_common import code_span, normalise_positions
 from ui.state import PageState
 
@@ -51,7 +52,7 @@ def _not_explanation(state: PageState, sentence: Sentence | None) -> None:
         st.info(f"With {len(tokens)} keys and values of size d_v = {D_V} there is no other row with the same "
                 f"output: add words (more than {D_V + 1}) to see one.", icon="ℹ️")
         return
-    st.plotly_chart(same_output_figure(cf.weights, cf.alt_weights, labels), width="stretch",
+    st.plotly_chart(cached_figure(same_output_figure, cf.weights, cf.alt_weights, labels), width="stretch",
                     key="same_output", config=CHART)
     moved = 0.5 * float(np.abs(cf.weights - cf.alt_weights).sum())
     top = int(np.argmax(cf.weights))

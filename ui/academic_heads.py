@@ -10,6 +10,7 @@ from attention import experiments as E
 from figures.academic import heads_figure, mask_figure
 from ui.academic_projections import Sentence
 from ui.academic_state import MASKS
+from ui.charts import cached_figure
 from ui.responsive import chart
 from ui.state import PageState
 
@@ -81,10 +82,10 @@ def render(state: PageState, sentence: Sentence | None) -> None:
     _, mh_weights = A.multi_head_attention(x_pad, p_mh, mask)  # (H, T, T)
     g1, g2 = st.columns([2, 3])
     with g1:
-        chart(mask_figure(mask, padded_tokens, title=f"M: {MASKS[kind].lower()}"), "mask_chart", config=CHART)
+        chart(cached_figure(mask_figure, mask, padded_tokens, title=f"M: {MASKS[kind].lower()}"), "mask_chart", config=CHART)
     with g2:
         st.markdown("Rows are queries and columns keys; point at a cell (or tap it) to read its weight.")
-        chart(heads_figure(mh_weights, padded_tokens), "heads_chart", config=CHART)
+        chart(cached_figure(heads_figure, mh_weights, padded_tokens), "heads_chart", config=CHART)
     leak = E.weight_outside_mask(mh_weights, mask)
     n_real = len(sentence.tokens)
     pad_weight = float(mh_weights[..., :n_real, n_real:].sum(axis=-1).mean()) if n_pad else 0.0

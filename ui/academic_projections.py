@@ -12,6 +12,7 @@ import attention as A
 from attention import experiments as E
 from figures.academic import sentence_matrix
 from ui.academic_state import MAX_TEXT, MAX_WORDS, OTHERS, VIEWS
+from ui.charts import cached_figure
 from ui.heatmap_common import code_span
 from ui.responsive import chart
 from ui.state import PageState
@@ -104,7 +105,7 @@ def render(state: PageState) -> Sentence | None:
                "(or tap it) to read its number.")
     for col, name in zip(st.columns(2), ("identity", state["other"]), strict=True):
         case = cases[name]
-        fig = sentence_matrix(case.weights if view == "weights" else case.scores, labels, configs[name][0],
+        fig = cached_figure(sentence_matrix, case.weights if view == "weights" else case.scores, labels, configs[name][0],
                               weights=view == "weights")
         with col:
             chart(fig, f"projection_{name}", config=CHART)

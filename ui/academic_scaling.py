@@ -14,6 +14,7 @@ from figures.academic import (
     saturation_figure,
     variance_figure,
 )
+from ui.charts import cached_figure
 from ui.state import PageState
 
 N_PAIRS = 2_000  # (q, k) pairs per d_k in the variance experiment
@@ -101,8 +102,8 @@ def render(state: PageState, new_seed) -> None:
               help=f"Theory: √d_k = {np.sqrt(d_k):.3g}. The larger the spread of the scores, the more the "
                    "softmax favours the largest one.")
     h1, h2 = st.columns(2)
-    h1.plotly_chart(dot_product_histograms(unscaled, scaled, d_k), width="stretch", key="histograms", config=CHART)
-    h2.plotly_chart(variance_figure(E.SWEEP_D_K, var_u, var_s, chosen=d_k, chosen_var=chosen_var),
+    h1.plotly_chart(cached_figure(dot_product_histograms, unscaled, scaled, d_k), width="stretch", key="histograms", config=CHART)
+    h2.plotly_chart(cached_figure(variance_figure, E.SWEEP_D_K, var_u, var_s, chosen=d_k, chosen_var=chosen_var),
                     width="stretch", key="variance", config=CHART)
     st.caption(variance_caption(var_u, var_s))
 
@@ -110,10 +111,10 @@ def render(state: PageState, new_seed) -> None:
     means = stats.means()
     sweep = row_sweep(n_keys, seed)
     s1, s2 = st.columns([3, 2])
-    s1.plotly_chart(saturation_figure(E.SWEEP_D_K, sweep, n_keys, chosen=d_k, chosen_means=means),
+    s1.plotly_chart(cached_figure(saturation_figure, E.SWEEP_D_K, sweep, n_keys, chosen=d_k, chosen_means=means),
                     width="stretch", key="saturation", config=CHART)
     with s2:
-        st.plotly_chart(example_row_figure(stats.example, d_k), width="stretch", key="example_row", config=CHART)
+        st.plotly_chart(cached_figure(example_row_figure, stats.example, d_k), width="stretch", key="example_row", config=CHART)
         grad_u, grad_s = means["grad_norm"][UNSCALED], means["grad_norm"][SCALED]
         st.markdown(
             f"**At d_k = {d_k}**, averaged over {N_ROWS} rows of {n_keys} keys (weights from "

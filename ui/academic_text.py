@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from figures.academic import pipeline_diagram
+from ui.charts import cached_figure
 
 REFERENCES = """
 1. Bahdanau, D., Cho, K., & Bengio, Y. (2015). Neural machine translation by jointly learning to align and
@@ -39,7 +40,7 @@ def definition() -> None:
     st.latex(r"\operatorname{Attention}(Q, K, V) = \operatorname{softmax}\!\left(\frac{QK^\top}{\sqrt{d_k}}\right) V")
     st.latex(r"\operatorname{softmax}(s)_j = \frac{e^{s_j}}{\sum_{l} e^{s_l}} \ \text{(row by row)}")
     diagram, steps = st.columns([2, 3])
-    diagram.plotly_chart(pipeline_diagram(), width="stretch", key="pipeline",
+    diagram.plotly_chart(cached_figure(pipeline_diagram), width="stretch", key="pipeline",
                          config={"displaylogo": False, "staticPlot": True})
     with steps:
         st.subheader("The three steps and what they cost")

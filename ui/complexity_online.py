@@ -13,6 +13,7 @@ import streamlit as st
 from attention import row_arithmetic, scaled_dot_product_attention
 from attention.tiled import TileStep, tiled_attention
 from figures.complexity import online_softmax_figure
+from ui.charts import cached_figure
 from ui.state import PageState
 
 N_KEYS, BLOCK, D_K, D_V = 12, 3, 4, 2
@@ -96,7 +97,7 @@ def render(state: PageState) -> None:
                  help="Another random query, keys and values", key="complexity_new_numbers")
     step = state["step"]
     now = trace[step - 1]
-    st.plotly_chart(online_softmax_figure(row.scores, BLOCK, step, float(now.row_max[0]), float(now.row_sum[0])),
+    st.plotly_chart(cached_figure(online_softmax_figure, row.scores, BLOCK, step, float(now.row_max[0]), float(now.row_sum[0])),
                     width="stretch", key="complexity_online")
     st.dataframe(steps_table(trace, step), hide_index=True, width="stretch")
     st.markdown(rescale_text(trace))

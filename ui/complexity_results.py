@@ -23,6 +23,7 @@ from figures.complexity import (
     runtime_figure,
     steps_figure,
 )
+from ui.charts import cached_figure
 from ui.complexity_run import (
     SLOPE_POINTS,
     UNSTEADY_RATIO,
@@ -239,7 +240,7 @@ def gflops_text(table: pd.DataFrame, matmul_gflops: float) -> str:
 def render_rnn(results: dict | None, ns: list[int]) -> None:
     """Attention vs a recurrent network: sequential steps always, measured times after a run."""
     left, right = st.columns(2)
-    left.plotly_chart(steps_figure(ns), width="stretch", key="complexity_steps")
+    left.plotly_chart(cached_figure(steps_figure, ns), width="stretch", key="complexity_steps")
     if results is None:
         right.info("Run a measurement above to time a small numpy RNN over the same lengths.", icon="▶️")
     else:
@@ -285,7 +286,7 @@ def render_gpu(state) -> None:
     data = gpu_reference()
     st.toggle("Causal attention (as in GPT)", key=state.key("gpu_causal"))
     causal = bool(state["gpu_causal"])
-    time_fig, mem_fig = gpu_figures(data, causal)
+    time_fig, mem_fig = cached_figure(gpu_figures, data, causal)
     left, right = st.columns(2)
     left.plotly_chart(time_fig, width="stretch", key="complexity_gpu_time")
     right.plotly_chart(mem_fig, width="stretch", key="complexity_gpu_memory")

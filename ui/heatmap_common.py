@@ -19,6 +19,7 @@ from ui.arithmetic import (
     softmax_latex,
     summary_sentence,
 )
+from ui.charts import cached_figure
 from ui.pickers import normalise_positions, position  # noqa: F401  (re-exported: other pages import them here)
 
 TEXT_MAX_CHARS = 3000  # the sentence box's limit; longer text (only possible from code) is refused unread
@@ -114,7 +115,7 @@ def detail_panel(
     query, key_word = tokens[row], tokens[col]
     if keep is None:
         shown = ra.weights[col]
-        st.plotly_chart(row_bars(ra.weights, tokens, query, highlight=col, masked=~ra.allowed),
+        st.plotly_chart(cached_figure(row_bars, ra.weights, tokens, query, highlight=col, masked=~ra.allowed),
                         width="stretch", key=f"{key}_bars", config=CHART_CONFIG)
     else:
         kept = ra.weights[keep]
@@ -122,7 +123,7 @@ def detail_panel(
         rescaled = kept / words_total if words_total > 0 else np.zeros_like(kept)
         shown = float(rescaled[int(np.flatnonzero(keep == col)[0])])
         st.plotly_chart(
-            row_bars(rescaled, [tokens[i] for i in keep], query, highlight=int(np.flatnonzero(keep == col)[0]),
+            cached_figure(row_bars, rescaled, [tokens[i] for i in keep], query, highlight=int(np.flatnonzero(keep == col)[0]),
                      title=f'Where "{query}" looks among the words ([CLS]/[SEP] hidden, rescaled to sum to 1)'),
             width="stretch", key=f"{key}_bars", config=CHART_CONFIG)
     where = f" of {head_label}" if head_label else ""
@@ -176,7 +177,7 @@ def average_panel(
     mean_row = weights.mean(axis=0)
     allowed = heads[0].allowed
     query, key_word = tokens[row], tokens[col]
-    st.plotly_chart(row_bars(mean_row, tokens, query, highlight=col, masked=~allowed,
+    st.plotly_chart(cached_figure(row_bars, mean_row, tokens, query, highlight=col, masked=~allowed,
                              title=f'Where "{query}" looks, average of {len(heads)} heads (sums to 1)'),
                     width="stretch", key=f"{key}_bars", config=CHART_CONFIG)
     st.markdown(f"**The average weight of `{code_span(query)}` → `{code_span(key_word)}` is {mean_row[col]:.4f}** "

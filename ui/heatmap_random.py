@@ -10,6 +10,7 @@ import streamlit as st
 from attention import MAX_TOKENS, TokenizeError, tokenize
 from attention.toy_model import ToyAttention, toy_self_attention
 from figures.heatmap import attention_heatmap, head_grid
+from ui.charts import cached_figure
 from ui.heatmap_common import (
     CHART_CONFIG,
     TEXT_MAX_CHARS,
@@ -166,8 +167,8 @@ def render(state: PageState, text: str, controls, canvas) -> None:
         state.set("row", min(max(row, 0), t - 1))
         state.set("col", min(max(col, 0), t - 1))
 
-    fig = attention_heatmap(
-        shown, tokens, title=f"Attention weights, {label} (rows sum to 1)", scale=state["scale"],
+    fig = cached_figure(
+        attention_heatmap, shown, tokens, title=f"Attention weights, {label} (rows sum to 1)", scale=state["scale"],
         auto_range=state["auto"], show_values=None if state["values"] else False,
         picked=(state["row"], state["col"]), masked=masked,
     )
@@ -180,7 +181,7 @@ def render(state: PageState, text: str, controls, canvas) -> None:
     )
     if heads > 1:
         st.plotly_chart(
-            head_grid(np.concatenate([result.weights, result.mean_weights[None]]), tokens,
+            cached_figure(head_grid, np.concatenate([result.weights, result.mean_weights[None]]), tokens,
                       scale=state["scale"], auto_range=state["auto"], masked=masked,
                       titles=[f"Head {h + 1}" for h in range(heads)] + ["Average"]),
             width="stretch", key="head_grid", config=CHART_CONFIG,

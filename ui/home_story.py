@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from attention.coreference import PAIRS, STORY_HEAD, HeadCheck, check_head
+from ui.charts import cached_figure
 
 
 @st.cache_data(max_entries=1, show_spinner="Running all-MiniLM-L6-v2 on 12 sentences…")
@@ -59,7 +60,7 @@ def render() -> None:
         + (": its weight did not follow the meaning." if not flipped.follows else ": it followed the meaning.")
     )
     st.markdown(f"The row of *it* in {head}, both sentences, token by token:")
-    st.plotly_chart(pronoun_figure(first, flipped, pair.adjectives), width="stretch", key="story_chart",
+    st.plotly_chart(cached_figure(pronoun_figure, first, flipped, pair.adjectives), width="stretch", key="story_chart",
                     config={"displaylogo": False})
     n, n_pairs = len(check.readings), len(PAIRS)
     rows = [

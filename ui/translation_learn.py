@@ -7,6 +7,7 @@ import streamlit as st
 
 from attention.translation.store import checkpoint, shipped
 from figures.translation import cross_attention_heatmap, loss_curves, smooth
+from ui.charts import cached_figure
 from ui.heatmap_common import CHART_CONFIG
 from ui.state import PageState
 from ui.translation import Reading, checkpoint_steps, translate, verdict, word_line
@@ -20,10 +21,9 @@ def attend_at(step_index: int, words: tuple[str, ...], target: tuple[str, ...]) 
     return checkpoint(step_index).attend(list(words), list(target))
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
 def loss_figure(step: int):
     data = shipped()
-    return loss_curves(data.loss, data.checkpoint_steps, data.heldout_loss, step=step, window=WINDOW)
+    return cached_figure(loss_curves, data.loss, data.checkpoint_steps, data.heldout_loss, step=step, window=WINDOW)
 
 
 def format_step(step: str) -> str:
@@ -44,7 +44,7 @@ def render(state: PageState, reading: Reading) -> None:
     weights = attend_at(index, words, fed)
     map_col, loss_col = st.columns([1, 1.1], gap="large")
     with map_col:
-        fig = cross_attention_heatmap(weights, words, fed, gold=reading.pair.alignment if reading.pair else None,
+        fig = cached_figure(cross_attention_heatmap, weights, words, fed, gold=reading.pair.alignment if reading.pair else None,
                                       title=f"Cross-attention at {format_step(state['step'])}", clickable=False)
         st.plotly_chart(fig, width="stretch", key="learn_map", config=CHART_CONFIG)
         st.caption(("Here the decoder is fed the reference translation word by word, as in training, so every "
