@@ -6,7 +6,7 @@ import streamlit as st
 import attention as A
 from attention.presets import PRESETS, preset_embeddings, rounded_projections
 from figures.steps import scores_figure, shared_limit, signed_matrix, weights_figure
-from ui import responsive
+from ui import lesson, responsive
 from ui.exercises import exercise_params, render_exercises
 from ui.heatmap_common import clickable_chart
 from ui.layout import page_links, setup_page
@@ -58,6 +58,7 @@ def reset_edits() -> None:
 
 
 st.title("🧱 Build attention step by step")
+lesson.opening("Build it step by step", state)
 st.markdown(
     "Start from a tiny table of numbers, one row per word, and watch self-attention turn it into new "
     "vectors. Each matrix below is computed by the `attention` package from the ones above it: edit a "
@@ -216,4 +217,5 @@ render_exercises(state)
 st.header("Explore")
 page_links(exclude="Build it step by step")
 
+lesson.closing("Build it step by step", state)
 state.sync()

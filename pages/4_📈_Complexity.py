@@ -6,7 +6,7 @@ import streamlit as st
 
 from attention.measure import BLOCK_K, BLOCK_Q, call_bytes
 from figures.complexity import theory_figures
-from ui import complexity_live, complexity_online, complexity_results
+from ui import complexity_live, complexity_online, complexity_results, lesson
 from ui.complexity_run import MEMORY_ENV, TIME_ENV, Settings, memory_budget_bytes, time_budget_s
 from ui.exercises import exercise_params, render_exercises
 from ui.layout import setup_page
@@ -51,6 +51,7 @@ for name, options in (("n_min", N_OPTIONS), ("n_max", N_OPTIONS), ("d", D_OPTION
 order_range()
 
 st.title("📈 What attention costs")
+lesson.opening("Complexity", state)
 st.markdown(
     "Attention compares every query with every key. For **n** tokens that is n × n dot products of length "
     "**d** per head, so the time grows as **O(n²·d)**, and the n × n matrix of weights takes **O(n²)** memory: "
@@ -116,5 +117,6 @@ st.header("6 · How tiled attention escapes the memory wall: the online softmax"
 complexity_online.render(state)
 
 render_exercises(state)
+lesson.closing("Complexity", state)
 state.sync()
 complexity_live.follow(status_box)  # last: while this student's measurement is queued or running, keep it live
