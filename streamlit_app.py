@@ -6,6 +6,7 @@ from attention.library import QUESTIONS, TOPICS, ask_library
 from figures.home import library_figure
 from ui import lesson, responsive
 from ui.exercises import exercise_params, render_exercises
+from ui.glossary_terms import tip
 from ui.home_library import (
     OPTIONS,
     HomeState,
@@ -97,8 +98,8 @@ with controls:
         3.0,
         step=0.1,
         key=state.key("temp"),
-        help="Scores are divided by this before the softmax. Low: read only the best match. "
-        "High: spread your reading more evenly.",
+        help=tip("temperature", "Scores are divided by this before the softmax. Low: read only the best match. "
+                 "High: spread your reading more evenly."),
     )
     st.caption("Temperature is not part of a transformer's attention, which always divides by the fixed "
                "√d_k; it is an extra knob of this demo (language models use one when they pick the next "

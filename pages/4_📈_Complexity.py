@@ -9,6 +9,7 @@ from figures.complexity import theory_figures
 from ui import complexity_live, complexity_online, complexity_results, lesson
 from ui.complexity_run import MEMORY_ENV, TIME_ENV, Settings, memory_budget_bytes, time_budget_s
 from ui.exercises import exercise_params, render_exercises
+from ui.glossary_terms import tip
 from ui.layout import setup_page
 from ui.state import BoolParam, IntParam, PageState
 
@@ -66,8 +67,9 @@ c1, c2, c3, c4 = st.columns(4)
 c1.select_slider("Shortest n", N_OPTIONS, key=state.key("n_min"), on_change=order_range,
                  help="Sequence length: the measurement runs every power of two from the shortest to the longest")
 c2.select_slider("Longest n", N_OPTIONS, key=state.key("n_max"), on_change=order_range)
-c3.select_slider("Head dimension d", D_OPTIONS, key=state.key("d"))
-c4.slider("Heads H", 1, 8, key=state.key("heads"), help="Independent attention computations side by side")
+c3.select_slider("Head dimension d", D_OPTIONS, key=state.key("d"),
+                 help=tip("d_k", "The length d of each head's query, key and value vectors (d_k elsewhere in the app)."))
+c4.slider("Heads H", 1, 8, key=state.key("heads"), help=tip("head", "Independent attention computations side by side"))
 
 
 def chosen() -> tuple[list[int], int, int]:
