@@ -212,7 +212,7 @@ def test_nan_in_a_seed_box_does_not_crash_the_page(page, key):
     for bad in (math.nan, math.inf, -math.inf):
         at.number_input(key=key).set_value(bad).run(timeout=300)
         assert not at.exception, (page, bad)
-        assert at.query_params["seed"] == "0"
+        assert dict(at.query_params).get("seed", "0") == "0"  # 0 is the default on two pages: then left out
 
 
 def test_academic_link_with_a_long_text_is_cut_said_and_stable():

@@ -27,17 +27,24 @@ def view_link(state: PageState, label: str) -> str:
     return f"{base}?{query}" if query else base
 
 
-def qr_code(link: str) -> segno.QRCode:
-    """The QR code of ``link``: segno picks the smallest version that holds it and raises its error correction
-    as far as that version allows."""
-    return segno.make(link)
+def qr_code(link: str) -> segno.QRCode | None:
+    """The QR code of ``link``, or None when no QR code can hold it (about 2,900 bytes). Segno picks the
+    smallest version that holds it and raises its error correction as far as that version allows; never a
+    Micro QR code, which phone cameras do not read."""
+    try:
+        return segno.make(link, micro=False)
+    except segno.DataOverflowError:
+        return None
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-def qr_png(link: str) -> bytes:
-    """``link``'s QR code as a PNG, black on white, with the quiet zone around it."""
+def qr_png(link: str) -> bytes | None:
+    """``link``'s QR code as a PNG, black on white, with the quiet zone around it (None: too long for one)."""
+    qr = qr_code(link)
+    if qr is None:
+        return None
     buffer = io.BytesIO()
-    qr_code(link).save(buffer, kind="png", scale=QR_SCALE, border=QR_BORDER, dark="#000000", light="#ffffff")
+    qr.save(buffer, kind="png", scale=QR_SCALE, border=QR_BORDER, dark="#000000", light="#ffffff")
     return buffer.getvalue()
 
 
@@ -53,7 +60,12 @@ def render(state: PageState, label: str) -> None:
     with st.expander("📲 Share with your class"):
         st.markdown("The exact link of what you see now (copy it with the icon at its right):")
         st.code(link, language=None, wrap_lines=True)
-        st.image(qr_png(link), caption="Scan with a phone's camera to open this view.", width="stretch")
+        png = qr_png(link)
+        if png is None:
+            st.caption(f"This link is {len(link):,} characters long, more than a QR code can hold. Share the link "
+                       "itself, or shorten the sentence (or the edits) of this view.")
+            return
+        st.image(png, caption="Scan with a phone's camera to open this view.", width="stretch")
         if st.button("🔍 Show the QR code large (for a projector)", key="share_large", width="stretch"):
             _large(link)
         if len(link) > 300:
