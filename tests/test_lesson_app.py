@@ -85,19 +85,22 @@ def test_reset_returns_every_setting_and_the_link_to_a_fresh_visit(label):
     fresh = open_page(label)
     declared = fresh.session_state["_url_params"][page]
     link = {p.name: v for p in declared if p.name not in KEEP and p.name != "edits" and (v := _other_value(p))}
-    link["ex"] = "1234"
+    has_set = any(p.name == "ex" for p in declared)  # every page but the Glossary has exercises
+    if has_set:
+        link["ex"] = "1234"
     at = open_page(label, link)
     assert not at.exception
     changed = {n for n, v in _store(at, page).items() if v != _store(fresh, page)[n]}
-    assert len(changed) >= 2, changed  # the link really changed the view (some values are then re-derived)
+    assert len(changed) >= min(2, len(link) - 1), changed  # the link really changed the view (some values are then re-derived)
     assert set(at.query_params) - {"ex"}
 
     at.button(key="lesson_reset").click().run(timeout=300)
     assert not at.exception
-    assert dict(at.query_params) == {"ex": "1234"}  # only the kept exercise set number
+    assert dict(at.query_params) == ({"ex": "1234"} if has_set else {})  # only the kept exercise set number
     after, before = _store(at, page), _store(fresh, page)
-    assert after.pop("ex") == 1234
-    before.pop("ex")
+    if has_set:
+        assert after.pop("ex") == 1234
+        before.pop("ex")
     assert after == before
     for name, value in after.items():  # the widgets show the defaults too
         key = f"{page}.{name}"
@@ -115,7 +118,7 @@ def test_reset_forgets_a_page_s_other_widgets_and_a_link_s_notice():
     assert at.query_params["temp"] == "2" and at.query_params["text"] == "Apple is delicious."
     at.button(key="lesson_reset").click().run(timeout=300)
     assert at.text_input(key="heatmap.text").value.startswith("The animal didn't cross")
-    assert at.selectbox(key="heatmap.preset").value is None
+    assert at.selectbox(key="heatmap.preset").value == at.text_input(key="heatmap.text").value  # names the default
     assert at.slider(key="heatmap.temp").value == 1.0 and at.slider(key="heatmap.d_k").value == 8
     assert at.slider(key="heatmap.n").value == 12  # the default sentence's words, as on a first visit
     assert set(at.query_params) == {"ex"}
@@ -133,7 +136,7 @@ def test_reset_on_home_loads_the_default_question_again():
 
 
 def test_reset_clears_build_it_s_matrix_edits():
-    at = open_page("Build it step by step", {"edits": "X0.0=1.5"})
+    at = open_page("Build it step by step", {"edits": "x003.25"})
     assert "edits" in at.query_params
     at.button(key="lesson_reset").click().run(timeout=300)
     assert "edits" not in at.query_params and not at.exception
@@ -187,11 +190,12 @@ def test_the_qr_code_drawn_is_segno_s_code_of_the_shown_link():
     expected = np.array(reference.matrix, dtype=np.uint8)
     assert (drawn[b:-b, b:-b] == expected).all() and not drawn[:b].any() and not drawn[-b:].any()
     assert share.QR_SCALE * size >= 300  # at least 300 px: scannable when projected
-    assert len(at.sidebar.get("imgs")) == 1
+    images = [e for e in at.sidebar if type(e).__name__ == "Image"]
+    assert len(images) == 1 and images[0].proto.imgs[0].url.endswith(".png")  # never a lossy JPEG
 
 
 def test_a_link_too_long_for_a_qr_code_says_so():
-    at = open_page("Heatmap", {"text": "ünïcödé " * 62})  # ~500 characters, ~3,900 once percent-encoded
-    assert not at.exception and not at.sidebar.get("imgs")
+    at = open_page("Heatmap", {"text": "😀" * 300})  # 300 characters, 3,600 once percent-encoded
+    assert not at.exception and not [e for e in at.sidebar if type(e).__name__ == "Image"]
     assert any("more than a QR code can hold" in c.value for c in at.sidebar.caption)
     assert share.qr_code("/" + "x" * 2_000) is not None and share.qr_code("/" + "x" * 3_000) is None

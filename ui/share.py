@@ -50,7 +50,7 @@ def qr_png(link: str) -> bytes | None:
 
 @st.dialog("Scan to open this view", width="large")
 def _large(link: str) -> None:
-    st.image(qr_png(link), width="stretch")
+    st.image(qr_png(link), width="stretch", output_format="PNG")
     st.code(link, language=None, wrap_lines=True)
 
 
@@ -65,7 +65,7 @@ def render(state: PageState, label: str) -> None:
             st.caption(f"This link is {len(link):,} characters long, more than a QR code can hold. Share the link "
                        "itself, or shorten the sentence (or the edits) of this view.")
             return
-        st.image(png, caption="Scan with a phone's camera to open this view.", width="stretch")
+        st.image(png, caption="Scan with a phone's camera to open this view.", width="stretch", output_format="PNG")
         if st.button("🔍 Show the QR code large (for a projector)", key="share_large", width="stretch"):
             _large(link)
         if len(link) > 300:

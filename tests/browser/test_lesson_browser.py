@@ -7,7 +7,15 @@ from playwright.sync_api import expect
 
 from ui.glossary_terms import BY_KEY
 
-from .harness import assert_no_exception, open_app, open_link, query_params, set_slider, wait_for_rerun, wait_until
+from .harness import (
+    assert_no_exception,
+    open_app,
+    open_link,
+    query_params,
+    set_slider,
+    wait_for_rerun,
+    wait_until,
+)
 
 pytestmark = pytest.mark.browser
 WAIT_MS = 30_000
