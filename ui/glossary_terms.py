@@ -204,9 +204,13 @@ BY_KEY = {t.key: t for t in TERMS}
 
 
 def link(key: str, text: str | None = None) -> str:
-    """A markdown link to the term's glossary entry (opens the Glossary page at that entry)."""
+    """A markdown link to the term's glossary entry (opens the Glossary page at that entry); its text is
+    ``text``, else the term's name as it reads inside a sentence ("Softmax" -> "softmax", "RNN" stays)."""
     term = BY_KEY[key]
-    return f"[{text or term.name}]({GLOSSARY_URL}?q={term.key}#{term.key})"
+    name = term.name
+    if text is None and name[:1].isupper() and name[1:2].islower():
+        text = name[0].lower() + name[1:]
+    return f"[{text or name}]({GLOSSARY_URL}?q={term.key}#{term.key})"
 
 
 def tip(key: str, detail: str | None = None) -> str:

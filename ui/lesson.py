@@ -90,7 +90,7 @@ LESSONS: dict[str, Lesson] = {
         learn=(
             "The formal definition, softmax(QKᵀ/√d_k)·V, with the shape of every matrix.",
             f"Experiments run here: why the scores are divided by √d_k, why three separate matrices, "
-            f"{g('multi-head')} attention and masks ({g('causal-mask', 'causal')}, "
+            f"{g('multi-head', 'multi-head')} attention and masks ({g('causal-mask', 'causal')}, "
             f"{g('padding-mask', 'padding')}).",
             f"What attention costs ({g('big-o', 'O(n²)')}), the caveats worth knowing, and the papers behind it.",
         ),
