@@ -88,7 +88,7 @@ LESSONS: dict[str, Lesson] = {
     ),
     "Academic": Lesson(
         learn=(
-            "The formal definition, softmax(QKᵀ/√d_k)·V, with the shape of every matrix.",
+            "The formal definition, softmax(QKᵀ/√d_k)·V, with the shapes of Q, K and V.",
             f"Experiments run here: why the scores are divided by √d_k, why three separate matrices, "
             f"{g('multi-head', 'multi-head')} attention and masks ({g('causal-mask', 'causal')}, "
             f"{g('padding-mask', 'padding')}).",
@@ -100,7 +100,8 @@ LESSONS: dict[str, Lesson] = {
             "Separate W_Q, W_K and W_V let what a word looks for differ from what it is found by and what it hands "
             "over.",
             "A mask sets scores to −∞ before the softmax, so the masked weights are exactly 0.",
-            "The n × n matrix of weights makes attention's time grow like n²·d and its memory like n².",
+            "Every query meets every key: attention's time grows like n²·d, and its n × n matrix of weights takes "
+            "memory that grows like n².",
         ),
         forget=("academic.",),
     ),
