@@ -52,3 +52,17 @@ def chart_specs(at: AppTest) -> list[dict]:
     import json
 
     return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def url_view(at: AppTest, page: str) -> dict[str, str]:
+    """Every URL parameter of ``page`` as the link means it: the link's own values, and the default of each
+    one it leaves out (links leave defaults out, ui/state.py). Home's sliders default to the asked question's."""
+    query = {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
+    params = {p.name: p for p in at.session_state["_url_params"][page]}
+    view = {name: p.dump(p.default) for name, p in params.items()}
+    if page == "home":
+        from attention.library import QUESTIONS, TOPICS
+
+        asked = params["ask"].from_url([query["ask"]]) if "ask" in query else params["ask"].default
+        view |= {t: params[t].dump(v) for t, v in zip(TOPICS, QUESTIONS.get(asked, ()), strict=False)}
+    return view | query

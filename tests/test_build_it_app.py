@@ -8,7 +8,7 @@ import pytest
 import attention as A
 from attention.presets import preset_embeddings, rounded_projections
 
-from .conftest import app_page, chart_specs, plotly_array
+from .conftest import app_page, chart_specs, plotly_array, url_view
 
 PAGE = "pages/2_🧱_Build_it_step_by_step.py"
 
@@ -43,8 +43,7 @@ def edit(at, matrix: str, row: int, column: str, value) -> None:
 
 
 def query(at, name: str) -> str:
-    value = at.query_params[name]
-    return value[0] if isinstance(value, list) else value
+    return url_view(at, "steps")[name]  # a default is left out of the link
 
 
 def snippet_of(at) -> str:

@@ -44,8 +44,9 @@ def test_every_page_says_where_it_stands_what_it_teaches_and_links_on(label):
     learn = at.get("markdown")
     assert any(m.value.startswith("**What you will learn here**") and LESSONS[label].learn[-1] in m.value
                for m in learn)
-    assert "Key takeaways" in [h.value for h in at.header]
-    takeaways = next(m.value for m in at.markdown if m.value.startswith(f"- {LESSONS[label].takeaways[0]}"))
+    (section,) = [e for e in at.main.expander if "Key takeaways" in e.label]
+    assert section.label.endswith(f"({len(LESSONS[label].takeaways)})")
+    takeaways = next(m.value for m in section.markdown if m.value.startswith(f"- {LESSONS[label].takeaways[0]}"))
     assert takeaways.count("\n- ") == len(LESSONS[label].takeaways) - 1
     main_links = {p.proto.label: p.proto.page for p in at.main.get("page_link")}
     previous, following = neighbours(label)

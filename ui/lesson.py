@@ -186,9 +186,11 @@ def opening(label: str, state: PageState) -> None:
 
 
 def closing(label: str, state: PageState) -> None:
-    """End of the page: its key takeaways, the previous and next pages, and the share link of this view."""
-    st.header("Key takeaways")
-    st.markdown("\n".join(f"- {line}" for line in LESSONS[label].takeaways))
+    """End of the page: its key takeaways (a closed section), the previous and next pages, and the share link
+    of this view."""
+    # A closed section, like the page's others: a phone shows the outline first (ui/responsive.py)
+    with st.expander(f"**🔑 Key takeaways** of this page ({len(LESSONS[label].takeaways)})"):
+        st.markdown("\n".join(f"- {line}" for line in LESSONS[label].takeaways))
     previous, following = neighbours(label)
     left, right = st.columns(2)
     if previous and (ROOT / previous[0]).exists():
