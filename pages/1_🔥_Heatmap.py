@@ -8,7 +8,7 @@ from ui.exercises import exercise_params, render_exercises
 from ui.heatmap_common import TEXT_MAX_CHARS
 from ui.layout import setup_page
 from ui.pickers import normalise_positions
-from ui.state import BoolParam, ChoiceParam, PageState, TextParam
+from ui.state import BoolParam, ChoiceParam, TextParam
 
 setup_page("Heatmap", "🔥")
 
@@ -22,7 +22,7 @@ PRESETS = {
 DEFAULT_TEXT = next(iter(PRESETS))
 MODES = {"random": "Random weights (untrained)", "pretrained": "Pretrained model (all-MiniLM-L6-v2)"}
 
-state = PageState(
+state = heatmap_random.HeatmapState(
     "heatmap",
     [
         TextParam("text", DEFAULT_TEXT, max_len=TEXT_MAX_CHARS),

@@ -54,6 +54,21 @@ def word_count(text: str) -> int:
         return err.n_tokens or 0
 
 
+class HeatmapState(PageState):
+    """The Heatmap's URL: "Words used" is left out while it uses every word of the sentence (up to the limit),
+    which is what the page does with a link without ``n`` (:func:`follow_sentence`), and written otherwise,
+    even at its default."""
+
+    def url_values(self) -> dict[str, str]:
+        values = super().url_values()
+        count = word_count(self["text"])
+        if count:
+            values.pop("n", None)
+            if self["n"] != min(max(count, 2), MAX_TOKENS):
+                values["n"] = self.params["n"].dump(self["n"])
+        return values
+
+
 def follow_sentence(state: PageState) -> None:
     """"Words used" follows the sentence: a new sentence (typed, a preset, a tour stop) uses all its words,
     up to the limit. A shared link's own word count is kept. Call before the slider is drawn."""

@@ -18,8 +18,9 @@ remembered across page switches (Streamlit forgets a widget's value once its pag
 written back to the URL in a canonical form: reopening a rewritten URL rewrites nothing.
 
 Links are short: a value equal to its parameter's default is left out of the URL (an absent key means
-the default), so a link names only what was changed. A link that names any of a page's parameters
-therefore describes the whole view (``linked`` answers yes for every parameter).
+the default), so a link names only what was changed. A page whose default depends on another value
+(Home's sliders follow the asked question, the Heatmap's word count follows the sentence) overrides
+``url_values`` so that what it leaves out is exactly what the page derives when the key is absent.
 
 "Reset this page" (:func:`request_reset`, from a button's callback) is applied by the next run's
 ``restore``, before any widget exists: every parameter but the kept ones returns to its default, the
@@ -331,8 +332,7 @@ class PageState:
         if self.page not in read:
             read.add(self.page)
             query = _query_of_this_run()
-            named = any(n in query for n in self.params)  # short links: then every absent one is a default
-            st.session_state.setdefault(_LINKED, {})[self.page] = frozenset(self.params if named else ())
+            st.session_state.setdefault(_LINKED, {})[self.page] = frozenset(n for n in self.params if n in query)
             for name, param in self.params.items():
                 if name in query:
                     store[name], notice = param.read(query[name])
@@ -361,8 +361,9 @@ class PageState:
             del st.session_state[key]
 
     def linked(self, name: str) -> bool:
-        """Whether the link this session first opened the page with set ``name``: a link that names any of
-        the page's parameters sets them all (an absent one is at its default; see the module docstring)."""
+        """Whether the link this session first opened the page with set ``name`` (the URL itself is rewritten
+        on each run, so it cannot tell). A page whose parameter follows another when absent from the link
+        writes it whenever it does not (see ``url_values``)."""
         return name in st.session_state.get(_LINKED, {}).get(self.page, ())
 
     def _show_notices(self) -> None:
