@@ -281,7 +281,7 @@ def steps_open(at) -> list[str]:
 def test_the_steps_start_closed_and_a_link_opens_the_steps_it_changes():
     at = app_page(PAGE).run()
     labels = [e.label.strip("*")[:6] for e in at.main.expander]
-    assert labels[:5] == [f"Step {n}" for n in range(1, 6)] and labels[5:] == ["Exerci", "🔑 Key"]
+    assert labels[:5] == [f"Step {n}" for n in range(1, 6)] and labels[5:] == ["Exerci", "🔑 Key "]
     assert steps_open(at) == []
     assert steps_open(app_page(PAGE, {"causal": "1", "row": "2"}).run()) == ["Step 3", "Step 4"]
     assert steps_open(app_page(PAGE, {"d_k": "5", "code": "softmax"}).run()) == ["Step 1", "Step 5"]
