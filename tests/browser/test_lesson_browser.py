@@ -135,3 +135,24 @@ def test_a_jargon_slider_s_tooltip_gives_the_glossary_definition(page, app_serve
     widget.locator('[data-testid="stTooltipHoverTarget"]').first.hover()
     expect(page.locator('[data-testid="stTooltipContent"]')).to_contain_text(BY_KEY["d_model"].plain[:50],
                                                                            timeout=WAIT_MS)
+
+
+def test_on_a_phone_the_glossary_and_the_share_section_fit_the_screen(browser, app_server):
+    page = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True).new_page()
+    try:
+        open_app(page, app_server, "Glossary")
+        assert_no_exception(page)
+        wide = "() => document.documentElement.scrollWidth"
+        assert page.evaluate(wide) <= 391
+        page.locator('[data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapsedControl"] button').first.click()
+        section = open_share(page)
+        image = section.locator('[data-testid="stImage"] img')
+        image.wait_for()
+        box, bar = image.bounding_box(), sidebar(page).bounding_box()
+        assert box["x"] >= bar["x"] and box["x"] + box["width"] <= bar["x"] + bar["width"] + 1
+        assert box["width"] >= 200, box  # a phone held up to another phone's camera, or a projector
+        code = section.locator('[data-testid="stCode"] pre')
+        assert code.evaluate("e => e.scrollWidth <= e.clientWidth + 1")  # the link wraps: all of it visible
+        assert page.evaluate(wide) <= 391
+    finally:
+        page.context.close()
