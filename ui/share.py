@@ -48,9 +48,16 @@ def qr_png(link: str) -> bytes | None:
     return buffer.getvalue()
 
 
+# The large code fills the dialog's width but never more than 70 % of the screen's height: all of it on a projector.
+_LARGE_CSS = ("<style>.st-key-share_qr_large img {width: min(70vh, 80vw) !important; max-width: none !important; height: auto; "
+              "display: block; margin: 0 auto;}</style>")
+
+
 @st.dialog("Scan to open this view", width="large")
 def _large(link: str) -> None:
-    st.image(qr_png(link), width="stretch", output_format="PNG")
+    st.html(_LARGE_CSS)
+    with st.container(key="share_qr_large"):
+        st.image(qr_png(link), width="stretch", output_format="PNG")
     st.code(link, language=None, wrap_lines=True)
 
 

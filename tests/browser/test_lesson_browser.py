@@ -74,6 +74,8 @@ def test_share_shows_this_view_s_exact_link_and_a_scannable_qr_code(page, app_se
     big = dialog.locator('[data-testid="stImage"] img')
     big.wait_for()
     wait_until(page, lambda: big.bounding_box()["width"] >= 500, "the large QR code is at least 500 px wide")
+    box = big.bounding_box()  # all of it on the screen (the page's viewport is 1400 × 1000)
+    assert box["y"] >= 0 and box["y"] + box["height"] <= 1000 and abs(box["width"] - box["height"]) <= 2, box
 
     student = browser.new_context(viewport={"width": 390, "height": 844}).new_page()  # a phone opens the link
     try:
