@@ -124,8 +124,9 @@ TERMS: tuple[Term, ...] = (
          "scores to −∞ so that no real word gives them weight.",
          (ACADEMIC,), (r"padding",)),
     Term("cls", "[CLS]",
-         "A special token that BERT-style tokenizers put before the text. Many heads of the Heatmap's pretrained "
-         "model give it much of their weight.",
+         "A special token that BERT-style tokenizers put before the text. A head with nothing better to look at "
+         "can park its weight there (a dark first column); the Heatmap's pretrained mode shows how much each "
+         "head gives it for your sentence.",
          (HEATMAP,), (r"\[CLS\]",)),
     Term("sep", "[SEP]",
          "A special token that BERT-style tokenizers put after the text (and between two sentences).",
