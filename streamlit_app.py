@@ -4,11 +4,13 @@ import streamlit as st
 
 from attention.library import QUESTIONS, TOPICS, ask_library
 from figures.home import library_figure
-from ui import responsive
+from ui import lesson, responsive
 from ui.charts import cached_figure
 from ui.exercises import exercise_params, render_exercises
+from ui.glossary_terms import tip
 from ui.home_library import (
     OPTIONS,
+    HomeState,
     asked_question,
     library_table,
     question_buttons,
@@ -16,7 +18,7 @@ from ui.home_library import (
     url_question,
 )
 from ui.layout import page_links, setup_page
-from ui.state import BoolParam, ChoiceParam, FloatParam, PageState
+from ui.state import BoolParam, ChoiceParam, FloatParam
 
 setup_page("Home", "🏠")
 responsive.apply()
@@ -24,7 +26,7 @@ responsive.apply()
 DEFAULT_QUESTION = tuple(QUESTIONS)[1]
 asked = ChoiceParam("ask", DEFAULT_QUESTION, OPTIONS)  # no widget: the question the sliders ask (see question_buttons)
 starting = QUESTIONS.get(url_question(asked), QUESTIONS[DEFAULT_QUESTION])  # a linked question's sliders
-state = PageState(
+state = HomeState(
     "home",
     [asked]
     + [FloatParam(t, starting[i], 0.0, 3.0, 0.5) for i, t in enumerate(TOPICS)]
@@ -36,6 +38,7 @@ state.set("ask", asked_question(state))  # what the sliders ask now; in the link
 
 
 st.title("🔎 Attention Explorer")
+lesson.opening("Home", state)
 st.markdown(
     "**Attention** is how a transformer decides, for every word, which other words matter for "
     "understanding it, and then mixes in what those words have to say. This page explains the "
@@ -96,8 +99,8 @@ with controls:
         3.0,
         step=0.1,
         key=state.key("temp"),
-        help="Scores are divided by this before the softmax. Low: read only the best match. "
-        "High: spread your reading more evenly.",
+        help=tip("temperature", "Scores are divided by this before the softmax. Low: read only the best match. "
+                 "High: spread your reading more evenly."),
     )
     st.caption("Temperature is not part of a transformer's attention, which always divides by the fixed "
                "√d_k; it is an extra knob of this demo (language models use one when they pick the next "
@@ -192,6 +195,8 @@ render_exercises(state)
 
 st.header("Explore")
 page_links(exclude="Home")
+
+lesson.closing("Home", state)
 
 # The chart is sent last: on a student's first visit the browser then loads Streamlit's 4.7 MB plotly.js
 # bundle after the page's text and widgets are on screen, instead of stalling everything below the chart.

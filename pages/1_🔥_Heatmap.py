@@ -3,12 +3,12 @@
 import streamlit as st
 
 from figures.style import SCALE_LABELS, SCALES
-from ui import heatmap_pretrained, heatmap_random
+from ui import heatmap_pretrained, heatmap_random, lesson
 from ui.exercises import exercise_params, render_exercises
 from ui.heatmap_common import TEXT_MAX_CHARS
 from ui.layout import setup_page
 from ui.pickers import normalise_positions
-from ui.state import BoolParam, ChoiceParam, PageState, TextParam
+from ui.state import BoolParam, ChoiceParam, TextParam
 
 setup_page("Heatmap", "🔥")
 
@@ -22,7 +22,7 @@ PRESETS = {
 DEFAULT_TEXT = next(iter(PRESETS))
 MODES = {"random": "Random weights (untrained)", "pretrained": "Pretrained model (all-MiniLM-L6-v2)"}
 
-state = PageState(
+state = heatmap_random.HeatmapState(
     "heatmap",
     [
         TextParam("text", DEFAULT_TEXT, max_len=TEXT_MAX_CHARS),
@@ -54,6 +54,7 @@ if st.session_state.get("heatmap.preset", "unset") != shown_preset:
 
 
 st.title("🔥 Attention heatmap")
+lesson.opening("Heatmap", state)
 st.markdown(
     "Type a sentence and see, for every word (a **row**), how much attention it pays to every word "
     "(the **columns**). Darker cells carry more weight; each row adds up to 1. Click a cell, or pick a "
@@ -86,4 +87,5 @@ with controls.expander("Display", expanded=False):
               help="Off: the colour range is fixed to 0..1, so heatmaps can be compared.")
 
 render_exercises(state)
+lesson.closing("Heatmap", state)
 state.sync()

@@ -6,9 +6,10 @@ import streamlit as st
 import attention as A
 from attention.presets import PRESETS, preset_embeddings, rounded_projections
 from figures.steps import scores_figure, shared_limit, signed_matrix, weights_figure
-from ui import responsive
+from ui import lesson, responsive
 from ui.charts import cached_figure
 from ui.exercises import exercise_params, render_exercises
+from ui.glossary_terms import tip
 from ui.heatmap_common import clickable_chart
 from ui.layout import page_links, setup_page
 from ui.matrix_param import CellEditsParam, with_cells
@@ -59,6 +60,7 @@ def reset_edits() -> None:
 
 
 st.title("🧱 Build attention step by step")
+lesson.opening("Build it step by step", state)
 st.markdown(
     "Start from a tiny table of numbers, one row per word, and watch self-attention turn it into new "
     "vectors. Each matrix below is computed by the `attention` package from the ones above it: edit a "
@@ -70,11 +72,11 @@ step1 = st.expander("**Step 1 · Input: word embeddings X**", expanded=opened[1]
 c1, c2, c3, c4 = step1.columns(4)
 c1.selectbox("Starting embeddings", list(PRESETS), format_func=PRESETS.get, key=state.key("preset"))
 c2.slider("Words T", 2, 8, key=state.key("words"))
-c3.slider("Embedding size d_model", 2, 8, key=state.key("d_model"))
+c3.slider("Embedding size d_model", 2, 8, key=state.key("d_model"), help=tip("d_model"))
 c4.slider("Query/key size d_k", 1, 8, key=state.key("d_k"),
-          help="The width of W_Q, W_K and W_V, so of every query, key and value vector.")
+          help=tip("d_k", "The width of W_Q, W_K and W_V, so of every query, key and value vector."))
 b1, b2, b3 = step1.columns([1, 1, 2], vertical_alignment="bottom")
-state.int_input("seed", "Seed", b1, help="The same seed always gives the same random numbers.")
+state.int_input("seed", "Seed", b1, help=tip("seed"))
 b2.button("🎲 Randomize", on_click=randomize, width="stretch", help="A new seed: new embeddings and matrices.")
 b3.button("↺ Reset my edits", on_click=reset_edits, help="Back to the numbers this seed gives.")
 
@@ -129,7 +131,7 @@ step3.latex(r"\text{Attention}(Q,K,V) = \operatorname{softmax}\!\left(\frac{QK^\
 o1, o2 = step3.columns(2)
 o1.toggle(f"Divide the scores by √d_k = √{d_k}", key=state.key("scaled"),
           help="Switch off to feed the raw dot products straight into the softmax.")
-o2.toggle("Causal mask: a word may not look at later words", key=state.key("causal"))
+o2.toggle("Causal mask: a word may not look at later words", key=state.key("causal"), help=tip("causal-mask"))
 scale = None if state["scaled"] else 1.0  # None = the package's default 1/√d_k
 mask = A.causal_mask(t) if state["causal"] else None
 dots = A.attention_scores(q, k, scale=1.0)  # (T, T) plain QKᵀ
@@ -217,4 +219,5 @@ render_exercises(state)
 st.header("Explore")
 page_links(exclude="Build it step by step")
 
+lesson.closing("Build it step by step", state)
 state.sync()

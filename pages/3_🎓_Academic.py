@@ -13,6 +13,7 @@ from ui import (
     academic_heads,
     academic_projections,
     academic_scaling,
+    lesson,
     responsive,
 )
 from ui.academic_state import MAX_SEED, academic_state
@@ -47,6 +48,7 @@ def new_seed() -> None:
 
 
 st.title("🎓 Attention, formally")
+lesson.opening("Academic", state)
 st.markdown(
     "The precise version, for readers who like equations. Every statement below is either a formula, a "
     "result from the cited literature, or an experiment that runs right here on the app's numpy package "
@@ -71,4 +73,5 @@ render_exercises(state)
 with section(next(titles)):
     references()
 
+lesson.closing("Academic", state)
 state.sync()

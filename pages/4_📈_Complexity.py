@@ -6,10 +6,11 @@ import streamlit as st
 
 from attention.measure import BLOCK_K, BLOCK_Q, call_bytes
 from figures.complexity import theory_figures
-from ui import complexity_live, complexity_online, complexity_results
+from ui import complexity_live, complexity_online, complexity_results, lesson
 from ui.charts import cached_figure
 from ui.complexity_run import MEMORY_ENV, TIME_ENV, Settings, memory_budget_bytes, time_budget_s
 from ui.exercises import exercise_params, render_exercises
+from ui.glossary_terms import tip
 from ui.layout import setup_page
 from ui.state import BoolParam, IntParam, PageState
 
@@ -52,6 +53,7 @@ for name, options in (("n_min", N_OPTIONS), ("n_max", N_OPTIONS), ("d", D_OPTION
 order_range()
 
 st.title("📈 What attention costs")
+lesson.opening("Complexity", state)
 st.markdown(
     "Attention compares every query with every key. For **n** tokens that is n × n dot products of length "
     "**d** per head, so the time grows as **O(n²·d)**, and the n × n matrix of weights takes **O(n²)** memory: "
@@ -66,8 +68,9 @@ c1, c2, c3, c4 = st.columns(4)
 c1.select_slider("Shortest n", N_OPTIONS, key=state.key("n_min"), on_change=order_range,
                  help="Sequence length: the measurement runs every power of two from the shortest to the longest")
 c2.select_slider("Longest n", N_OPTIONS, key=state.key("n_max"), on_change=order_range)
-c3.select_slider("Head dimension d", D_OPTIONS, key=state.key("d"))
-c4.slider("Heads H", 1, 8, key=state.key("heads"), help="Independent attention computations side by side")
+c3.select_slider("Head dimension d", D_OPTIONS, key=state.key("d"),
+                 help=tip("d_k", "The length d of each head's query, key and value vectors (d_k elsewhere in the app)."))
+c4.slider("Heads H", 1, 8, key=state.key("heads"), help=tip("head", "Independent attention computations side by side"))
 
 
 def chosen() -> tuple[list[int], int, int]:
@@ -117,5 +120,6 @@ st.header("6 · How tiled attention escapes the memory wall: the online softmax"
 complexity_online.render(state)
 
 render_exercises(state)
+lesson.closing("Complexity", state)
 state.sync()
 complexity_live.follow(status_box)  # last: while this student's measurement is queued or running, keep it live

@@ -6,8 +6,8 @@ from attention.translation import KINDS
 from attention.translation.evaluate import crossing
 from attention.translation.store import shipped
 from figures.translation import accuracy_by_length, cross_attention_heatmap, read_bars
+from ui import lesson, translation_learn
 from ui import translation as tr
-from ui import translation_learn
 from ui import translation_measured as measured
 from ui.charts import cached_figure
 from ui.exercises import exercise_params, render_exercises
@@ -41,6 +41,7 @@ def accuracy_figure():
 
 
 st.title("🌍 Translation: the problem attention solved")
+lesson.opening("Translation", state)
 st.markdown(
     "Early neural translators read the whole source sentence into **one fixed vector** and wrote the "
     "translation from that vector alone: the longer the sentence, the more was lost. Attention lets the "
@@ -120,4 +121,5 @@ st.header("How the two translators are built")
 st.markdown(about_markdown(data))
 
 render_exercises(state)
+lesson.closing("Translation", state)
 state.sync()

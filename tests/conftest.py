@@ -52,3 +52,24 @@ def chart_specs(at: AppTest) -> list[dict]:
     import json
 
     return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def url_view(at: AppTest, page: str) -> dict[str, str]:
+    """Every URL parameter of ``page`` as the link means it: the link's own values, and the default of each
+    one it leaves out (links leave defaults out, ui/state.py). Home's sliders default to the asked question's,
+    the Heatmap's word count to the sentence's."""
+    query = {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
+    params = {p.name: p for p in at.session_state["_url_params"][page]}
+    view = {name: p.dump(p.default) for name, p in params.items()}
+    if page == "home":
+        from attention.library import QUESTIONS, TOPICS
+
+        asked = params["ask"].from_url([query["ask"]]) if "ask" in query else params["ask"].default
+        view |= {t: params[t].dump(v) for t, v in zip(TOPICS, QUESTIONS.get(asked, ()), strict=False)}
+    if page == "heatmap" and "n" not in query:  # "Words used" left out: every word of the sentence
+        from ui.heatmap_random import MAX_TOKENS, word_count
+
+        text = params["text"].from_url([query["text"]]) if "text" in query else params["text"].default
+        if count := word_count(text):
+            view["n"] = str(min(max(count, 2), MAX_TOKENS))
+    return view | query

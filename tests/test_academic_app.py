@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from attention.experiments import SWEEP_D_K
 from figures.academic import NAMES, SCALED, UNSCALED
 
-from .conftest import ROOT, app_page, chart_specs, plotly_array
+from .conftest import ROOT, app_page, chart_specs, plotly_array, url_view
 
 PAGE = "pages/3_🎓_Academic.py"
 
@@ -36,14 +36,13 @@ def frame_with(at: AppTest, column: str):
 
 
 def query_value(at: AppTest, key: str) -> str:
-    value = at.query_params[key]
-    return value[0] if isinstance(value, list) else value
+    return url_view(at, "academic")[key]  # a default is left out of the link
 
 
 def sections(at: AppTest) -> dict[str, bool]:
-    """The page's numbered collapsible sections: label -> whether it starts open (the exercises' own section,
-    under its heading, is tested with the exercises)."""
-    return {e.label.strip("*"): e.proto.expanded for e in at.expander if e.label.strip("*")[:1].isdigit()}
+    """The page's collapsible sections: label -> whether it starts open."""
+    labels = {e.label.strip("*"): e.proto.expanded for e in at.main.expander}
+    return {label: opened for label, opened in labels.items() if label[:1].isdigit()}  # not exercises, takeaways
 
 
 def test_defaults_run_every_section():

@@ -7,9 +7,8 @@ import pytest
 
 import attention as A
 from attention.presets import preset_embeddings, rounded_projections
-from ui.exercises import SECTION
 
-from .conftest import app_page, chart_specs, plotly_array
+from .conftest import app_page, chart_specs, plotly_array, url_view
 
 PAGE = "pages/2_🧱_Build_it_step_by_step.py"
 
@@ -44,8 +43,7 @@ def edit(at, matrix: str, row: int, column: str, value) -> None:
 
 
 def query(at, name: str) -> str:
-    value = at.query_params[name]
-    return value[0] if isinstance(value, list) else value
+    return url_view(at, "steps")[name]  # a default is left out of the link
 
 
 def snippet_of(at) -> str:
@@ -63,7 +61,7 @@ def test_defaults_run_and_q_is_x_times_w_q():
     assert any("def project_qkv" in c.value for c in at.code)  # the first tab: the only one drawn
     assert not any("def softmax" in c.value for c in at.code)
     assert any(r"\text{out}" in latex.value for latex in at.latex)
-    assert at.query_params["d_k"] in ("3", ["3"]) and at.query_params["scaled"] in ("1", ["1"])
+    assert query(at, "d_k") == "3" and query(at, "scaled") == "1"
 
 
 def test_editing_a_cell_changes_the_output_and_the_snippet_reproduces_it():
@@ -132,7 +130,7 @@ def test_causal_mask_zoom_and_url_clamping():
     at.selectbox(key="steps.col").set_value(2).run()
     at.selectbox(key="steps.row").set_value(0).run()
     assert any("masked" in latex.value for latex in at.latex)  # word 0 may not look at word 2
-    assert at.query_params["row"] in ("0", ["0"]) and at.query_params["col"] in ("2", ["2"])
+    assert query(at, "row") == "0" and query(at, "col") == "2"
 
 
 def test_presets_and_randomize():
@@ -277,12 +275,13 @@ def test_preset_notes_quote_the_matrices_on_screen():
 
 def steps_open(at) -> list[str]:
     """The steps whose sections start open ("Step 1", …)."""
-    return [e.label.strip("*")[:6] for e in at.expander if e.proto.expanded and e.label != SECTION]
+    return [e.label.strip("*")[:6] for e in at.main.expander if e.proto.expanded and "Step" in e.label]
 
 
 def test_the_steps_start_closed_and_a_link_opens_the_steps_it_changes():
     at = app_page(PAGE).run()
-    assert [e.label.strip("*")[:6] for e in at.expander] == [f"Step {n}" for n in range(1, 6)] + ["Exerci"]
+    labels = [e.label.strip("*")[:6] for e in at.main.expander]
+    assert labels[:5] == [f"Step {n}" for n in range(1, 6)] and labels[5:] == ["Exerci", "🔑 Key "]
     assert steps_open(at) == []
     assert steps_open(app_page(PAGE, {"causal": "1", "row": "2"}).run()) == ["Step 3", "Step 4"]
     assert steps_open(app_page(PAGE, {"d_k": "5", "code": "softmax"}).run()) == ["Step 1", "Step 5"]

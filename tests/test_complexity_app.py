@@ -16,7 +16,7 @@ from ui.complexity_queue import QUEUED, RUNNING, Status
 from ui.complexity_run import Settings
 from ui.layout import PAGES
 
-from .conftest import app_page, chart_specs
+from .conftest import app_page, chart_specs, url_view
 
 PAGE = "pages/4_📈_Complexity.py"
 SMALL = {"n_min": "64", "n_max": "128", "d": "16"}
@@ -30,7 +30,7 @@ def titles(at) -> list[str]:
 
 def params(at) -> dict[str, str]:
     """The page's URL parameters, without the exercise set number (random per session: tests/test_exercises_app.py)."""
-    return {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items() if k != "ex"}
+    return {k: v for k, v in url_view(at, "complexity").items() if k != "ex"}  # defaults included
 
 
 def table(at):

@@ -15,7 +15,7 @@ from attention import tokenizer
 from attention.toy_model import toy_self_attention
 from ui import heatmap_random
 
-from .conftest import app_page, chart_specs, plotly_array
+from .conftest import app_page, chart_specs, plotly_array, url_view
 
 PAGE = "pages/1_🔥_Heatmap.py"
 DEFAULT_TEXT = "The animal didn't cross the street because it was too tired."
@@ -37,7 +37,7 @@ def heatmap_z(at: AppTest) -> np.ndarray:
 
 
 def url(at: AppTest) -> dict[str, str]:
-    return {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
+    return url_view(at, "heatmap")  # the link's values and the defaults it leaves out
 
 
 def messages(at: AppTest) -> str:

@@ -8,8 +8,9 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from attention.library import QUESTIONS, TOPICS, ask_library
-from ui.exercises import SECTION
 from ui.home_library import CUSTOM
+
+from .conftest import url_view
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 
@@ -22,8 +23,7 @@ def run(query: dict | None = None) -> AppTest:
 
 
 def query(at: AppTest, key: str) -> str:
-    value = at.query_params[key]
-    return value[0] if isinstance(value, list) else value
+    return url_view(at, "home")[key]  # a default is left out of the link
 
 
 KINGS = "Tell me about kings."
@@ -152,9 +152,10 @@ def test_home_works_when_the_model_is_unavailable(monkeypatch, tmp_path):
 def test_the_background_sections_are_collapsed_below_the_demo():
     """Issue 12: on a phone the demo comes first, then an outline of the plain-English background."""
     at = run()
-    labels = [e.label.strip("*") for e in at.expander]
-    assert labels[1:] == ["What problem does attention solve?", "Self-attention: a sentence paying attention "
-                          "to itself", "What is attention used for?", SECTION.strip("*")]
+    labels = [e.label.strip("*") for e in at.main.expander]  # (the sidebar has "Share with your class")
+    assert labels[1:4] == ["What problem does attention solve?", "Self-attention: a sentence paying attention "
+                           "to itself", "What is attention used for?"]
+    assert labels[4].startswith("Exercises")  # then the exercises, also closed
     assert not any(e.proto.expanded for e in at.expander)
     text = " ".join(m.value for m in at.markdown)
     assert "Bahdanau et al. (2015)" in text and "feed-forward network" in text  # still on the page, inside

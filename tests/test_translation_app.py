@@ -15,7 +15,7 @@ from attention.translation.evaluate import crossing
 from ui import translation as tr
 from ui import translation_measured as measured
 
-from .conftest import app_page, chart_specs, plotly_array
+from .conftest import app_page, chart_specs, plotly_array, url_view
 
 PAGE = "pages/5_🌍_Translation.py"
 LONG = ("the young man says that the white dog chases a small cat because the young girl feeds the brown horse "
@@ -30,7 +30,7 @@ def run(query: dict | None = None) -> AppTest:
 
 def url(at: AppTest) -> dict[str, str]:
     """The page's own URL state (without the exercise set number, ``ex``, which tests/test_exercises_app.py checks)."""
-    return {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items() if k != "ex"}
+    return {k: v for k, v in url_view(at, "translation").items() if k != "ex"}  # defaults included
 
 
 def chart(at: AppTest, title_start: str) -> dict:

@@ -11,6 +11,7 @@ from figures.academic import heads_figure, mask_figure
 from ui.academic_projections import Sentence
 from ui.academic_state import MASKS
 from ui.charts import cached_figure
+from ui.glossary_terms import tip
 from ui.responsive import chart
 from ui.state import PageState
 
@@ -69,10 +70,11 @@ def render(state: PageState, sentence: Sentence | None) -> None:
     if sentence is None:
         return
     mc1, mc2, mc3 = st.columns(3)
-    mc1.slider("Heads H", 1, 4, key=state.key("heads"))
-    mc2.radio("Mask", list(MASKS), format_func=MASKS.get, key=state.key("mask"), horizontal=True)
+    mc1.slider("Heads H", 1, 4, key=state.key("heads"), help=tip("multi-head"))
+    mc2.radio("Mask", list(MASKS), format_func=MASKS.get, key=state.key("mask"), horizontal=True,
+              help=tip("causal-mask") + "\n\n" + tip("padding-mask"))
     mc3.slider("[PAD] positions appended", 0, 4, key=state.key("pad"),
-               help="Padding embeddings are zero vectors. Without a padding mask they still get weight.")
+               help=tip("pad", "Padding embeddings are zero vectors. Without a padding mask they still get weight."))
     heads, kind, n_pad, d_model = state["heads"], state["mask"], state["pad"], sentence.d_model
     padded_tokens = sentence.tokens + ["[PAD]"] * n_pad
     x_pad = np.vstack([sentence.x, np.zeros((n_pad, d_model), dtype=sentence.x.dtype)])  # (T + pad, d_model)

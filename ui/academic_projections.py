@@ -13,6 +13,7 @@ from attention import experiments as E
 from figures.academic import sentence_matrix
 from ui.academic_state import MAX_TEXT, MAX_WORDS, OTHERS, VIEWS
 from ui.charts import cached_figure
+from ui.glossary_terms import tip
 from ui.heatmap_common import code_span
 from ui.responsive import chart
 from ui.state import PageState
@@ -84,7 +85,7 @@ def render(state: PageState) -> Sentence | None:
     )
     tx1, tx2 = st.columns([3, 1])
     tx1.text_input("Sentence", key=state.key("text"), max_chars=MAX_TEXT, on_change=_tidy_text, args=(state,))
-    tx2.slider("Embedding size d_model", 2, 64, key=state.key("d_model"))
+    tx2.slider("Embedding size d_model", 2, 64, key=state.key("d_model"), help=tip("d_model"))
     op1, op2 = st.columns(2)
     op1.radio("Compare W = I with", list(OTHERS), format_func=OTHERS.get, key=state.key("other"), horizontal=True)
     op2.radio("Show", list(VIEWS), format_func=VIEWS.get, key=state.key("view"), horizontal=True)

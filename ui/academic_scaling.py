@@ -15,6 +15,7 @@ from figures.academic import (
     variance_figure,
 )
 from ui.charts import cached_figure
+from ui.glossary_terms import tip
 from ui.state import PageState
 
 N_PAIRS = 2_000  # (q, k) pairs per d_k in the variance experiment
@@ -82,7 +83,7 @@ def render(state: PageState, new_seed) -> None:
     )
     ctl1, ctl2, ctl3 = st.columns([3, 2, 2], vertical_alignment="bottom")
     ctl1.slider("d_k (length of q and k)", 1, 1024, key=state.key("d_k"),
-                help="Real models use 64 or 128 per head. Use the arrow keys for single steps.")
+                help=tip("d_k", "Real models use 64 or 128 per head. Use the arrow keys for single steps."))
     ctl2.slider("Keys per row (S)", 2, 64, key=state.key("keys"),
                 help="How many keys each sampled query is compared with in the softmax experiment.")
     with ctl3:

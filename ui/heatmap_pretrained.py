@@ -21,6 +21,7 @@ from attention.pretrained_findings import (
 )
 from figures.heatmap import MOSAIC_CELLS, attention_heatmap, head_grid, head_mosaic
 from ui import heatmap_senses, heatmap_tour
+from ui.glossary_terms import tip
 from ui.heatmap_common import CHART_CONFIG, clickable_chart, detail_panel, unique_labels, weights_csv
 from ui.heatmap_tour import CLARK, STOPS, TOUR, apply_stop, tour_note
 from ui.pickers import clamp_positions, position, word_picker
@@ -122,13 +123,13 @@ def _controls(state: PageState, controls) -> None:
         )
         st.selectbox("Guided tour", list(TOUR), format_func=TOUR.get, key=state.key("tour"), on_change=start_tour)
         st.select_slider("Layer", list(range(LAYERS)), format_func=lambda i: str(i + 1), key=state.key("layer"),
-                         help="Numbered from 1 (the first layer reads the embeddings) to 6.")
+                         help=tip("layer", "Numbered from 1 (the first layer reads the embeddings) to 6."))
         st.select_slider("Head", list(range(HEADS)), format_func=lambda i: str(i + 1), key=state.key("pt_head"),
-                         help="Numbered from 1 to 12 in every layer.")
+                         help=tip("head", "Numbered from 1 to 12 in every layer."))
         st.toggle("Hide [CLS] and [SEP] (renormalise rows)", key=state.key("hide_special"),
                   on_change=_remap_positions, args=(state,),
-                  help="Hiding the special tokens rescales each row over the real words, to show how the rest "
-                       "of the weight is shared; the arithmetic below shows both numbers.")
+                  help=tip("cls", "Hiding the special tokens rescales each row over the real words, to show how the "
+                                  "rest of the weight is shared; the arithmetic below shows both numbers."))
 
 
 def render(state: PageState, text: str, controls, canvas) -> None:

@@ -11,6 +11,7 @@ from attention import MAX_TOKENS, TokenizeError, tokenize
 from attention.toy_model import ToyAttention, toy_self_attention
 from figures.heatmap import attention_heatmap, head_grid
 from ui.charts import cached_figure
+from ui.glossary_terms import tip
 from ui.heatmap_common import (
     CHART_CONFIG,
     TEXT_MAX_CHARS,
@@ -52,6 +53,21 @@ def word_count(text: str) -> int:
         return len(tokenize(text, max_tokens=MAX_TOKENS, max_chars=TEXT_MAX_CHARS))
     except TokenizeError as err:
         return err.n_tokens or 0
+
+
+class HeatmapState(PageState):
+    """The Heatmap's URL: "Words used" is left out while it uses every word of the sentence (up to the limit),
+    which is what the page does with a link without ``n`` (:func:`follow_sentence`), and written otherwise,
+    even at its default."""
+
+    def url_values(self) -> dict[str, str]:
+        values = super().url_values()
+        count = word_count(self["text"])
+        if count:
+            values.pop("n", None)
+            if self["n"] != min(max(count, 2), MAX_TOKENS):
+                values["n"] = self.params["n"].dump(self["n"])
+        return values
 
 
 def follow_sentence(state: PageState) -> None:
@@ -105,25 +121,25 @@ def _controls(state: PageState, controls) -> None:
     with controls:
         st.button("🎲 Generate Heatmap", on_click=new_draw, type="primary", width="stretch",
                   help="Draw new random embeddings and projections (a new seed).")
-        state.int_input("seed", "Seed")
+        state.int_input("seed", "Seed", help=tip("seed"))
         st.slider("Words used (sequence length)", 2, MAX_TOKENS, key=state.key("n"),
                   help="A new sentence uses all its words (up to 64); move this to use only the first ones.")
         st.slider("Heads", 1, 8, key=state.key("heads"),
-                  help="Several independent attentions side by side, each with its own W_Q, W_K, W_V.")
+                  help=tip("head", "Several independent attentions side by side, each with its own W_Q, W_K, W_V."))
         if state["heads"] > 1:
             st.caption("In a transformer the heads are not averaged: each head's output (its weights × its "
                        "values) is concatenated with the others and mixed by a matrix W_O. The *average* map "
                        "below is only a summary for the eye.")
-        st.slider("Model dimension d_model", 2, 64, key=state.key("d_model"))
-        st.slider("Query/key dimension d_k (per head)", 1, 32, key=state.key("d_k"))
+        st.slider("Model dimension d_model", 2, 64, key=state.key("d_model"), help=tip("d_model"))
+        st.slider("Query/key dimension d_k (per head)", 1, 32, key=state.key("d_k"), help=tip("d_k"))
         st.slider("Temperature", 0.1, 5.0, step=0.1, key=state.key("temp"),
-                  help="Scores are divided by it before the softmax: low = sharp, high = flat.")
+                  help=tip("temperature", "Scores are divided by it before the softmax: low = sharp, high = flat."))
         st.caption("Temperature is an extra knob of this page, not part of a standard transformer's attention: "
                    "there the only divisor is √d_k, which keeps the scores' spread from growing with d_k. "
                    "At temperature 1 this page computes exactly softmax(QKᵀ/√d_k).")
         st.toggle("Causal mask (GPT-style)", key=state.key("causal"),
-                  help="On: a word sees only itself and the words before it, as in GPT. "
-                       "Off (BERT-style): every word sees the whole sentence.")
+                  help=tip("causal-mask", "On: a word sees only itself and the words before it, as in GPT. "
+                                          "Off (BERT-style): every word sees the whole sentence."))
 
 
 def render(state: PageState, text: str, controls, canvas) -> None:

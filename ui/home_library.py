@@ -11,7 +11,7 @@ import numpy as np
 import streamlit as st
 
 from attention.library import BOOKS, QUESTIONS, TOPICS, LibraryResult, ask_library
-from ui.state import ChoiceParam, PageState
+from ui.state import ChoiceParam, PageState, reset_pending
 
 CUSTOM = "✏️ My own query (set by the sliders)"
 OPTIONS = (*QUESTIONS, CUSTOM)  # the question box: the examples, then "whatever the sliders say"
@@ -44,8 +44,23 @@ def question_buttons(state: PageState) -> None:
                   type="primary" if question == asked else "secondary")
 
 
+class HomeState(PageState):
+    """Home's URL: the sliders' topics are left out while they hold the asked question's query (the link's
+    ``ask`` loads them, see :func:`url_question`), and written in full otherwise."""
+
+    def url_values(self) -> dict[str, str]:
+        values = {k: v for k, v in super().url_values().items() if k not in TOPICS}
+        query = tuple(self[t] for t in TOPICS)
+        if QUESTIONS.get(self["ask"]) != query:
+            values |= {t: self.params[t].dump(self[t]) for t in TOPICS}
+        return values
+
+
 def url_question(param: ChoiceParam) -> str:
-    """The question the page's URL asks for (its default when the link names none or a bad one)."""
+    """The question the page's URL asks for (its default when the link names none or a bad one, or when
+    this run resets the page)."""
+    if reset_pending("home"):
+        return param.default
     return param.from_url(st.query_params.get_all(param.name)) if param.name in st.query_params else param.default
 
 

@@ -25,7 +25,16 @@ PAGES = [
     ("pages/3_🎓_Academic.py", "Academic", "🎓", "The formal treatment, with experiments"),
     ("pages/4_📈_Complexity.py", "Complexity", "📈", "Measure attention's O(n²) cost live, and how FlashAttention avoids the O(n²) memory"),
     ("pages/5_🌍_Translation.py", "Translation", "🌍", "Two translators trained in numpy: one vector versus attention"),
-]
+    ("pages/6_📖_Glossary.py", "Glossary", "📖", "Every term the app uses, in plain words, and where it appears"),
+]  # also the lesson's order (ui/lesson.py): Previous / Next follow this list
+
+
+def url_path(label: str) -> str:
+    """The page's path in the app's URL, as Streamlit derives it from the file name ("" for Home)."""
+    path = next(p for p, name, *_ in PAGES if name == label)
+    if "/" not in path:
+        return ""
+    return Path(path).stem.split("_", 2)[-1]  # "pages/2_🧱_Build_it_step_by_step.py" -> "Build_it_step_by_step"
 
 
 def setup_page(title: str, icon: str) -> None:
@@ -33,9 +42,11 @@ def setup_page(title: str, icon: str) -> None:
     st.set_page_config(page_title=f"{title} · {APP_NAME}", page_icon=icon, layout="wide")
     with st.sidebar:  # our own navigation (config hides Streamlit's): readable labels, "Home" first
         st.markdown(f"### 🔎 {APP_NAME}")
-        for path, label, page_icon, _ in PAGES:
-            if (ROOT / path).exists():
-                st.page_link(path, label=label, icon=page_icon)
+        for step, (path, label, page_icon, _) in enumerate(PAGES, start=1):
+            if (ROOT / path).exists():  # numbered in the lesson's order; the current page in bold, marked
+                here = label == title
+                st.page_link(path, label=f"**{step}. {label}** ◀" if here else f"{step}. {label}", icon=page_icon,
+                             help="You are here" if here else None)
         st.caption("Every number on these pages is computed by the small numpy package `attention/`. "
                    "Each page's settings live in its URL: copy the link to share an exact view.")
 

@@ -17,6 +17,16 @@ value is changed. The URL is read once per session and page; afterwards the widg
 remembered across page switches (Streamlit forgets a widget's value once its page is left) and
 written back to the URL in a canonical form: reopening a rewritten URL rewrites nothing.
 
+Links are short: a value equal to its parameter's default is left out of the URL (an absent key means
+the default), so a link names only what was changed. A page whose default depends on another value
+(Home's sliders follow the asked question, the Heatmap's word count follows the sentence) overrides
+``url_values`` so that what it leaves out is exactly what the page derives when the key is absent.
+
+"Reset this page" (:func:`request_reset`, from a button's callback) is applied by the next run's
+``restore``, before any widget exists: every parameter but the kept ones returns to its default, the
+link's notices are dropped, and the session keys of the page's other widgets (the given prefixes) are
+forgotten; the URL then holds only the kept values.
+
 Widget values are untrusted too (a crafted client message can send anything): ``restore`` replaces
 any value a parameter cannot hold by its clamped or default value before the widgets are drawn, and
 ``state[name]`` always returns a clean value of the parameter's type.
@@ -49,6 +59,7 @@ _READ = "_url_read"  # session_state[_READ] = pages whose URL was already read t
 _NOTICES = "_url_notices"  # session_state[_NOTICES][page][name] = (value from the link, what happened to it)
 _DECLARED = "_url_params"  # session_state[_DECLARED][page] = that page's Params (read by the URL fuzz test)
 _LINKED = "_url_linked"  # session_state[_LINKED][page] = names the link this session opened the page with held
+_RESET = "_url_reset"  # session_state[_RESET][page] = (names to keep, key prefixes to forget): a pending "Reset"
 MAX_RAW_LEN = 4_000  # longer URL values are not parsed as numbers or choices (text is cut instead)
 
 
@@ -314,6 +325,9 @@ class PageState:
         """Before the widgets: put each parameter's clean value into session_state; show the link's notices."""
         st.session_state.setdefault(_DECLARED, {})[self.page] = tuple(self.params.values())
         store = self._store()
+        pending = st.session_state.get(_RESET, {}).pop(self.page, None)
+        if pending is not None:
+            self._reset(*pending)
         read = st.session_state.setdefault(_READ, set())
         if self.page not in read:
             read.add(self.page)
@@ -334,9 +348,22 @@ class PageState:
         self._show_notices()
         self._write_url(always=True)
 
+    def _reset(self, keep: Sequence[str], forget: Sequence[str]) -> None:
+        """Every parameter but ``keep`` back to its default; forget the session keys starting with ``forget``."""
+        store = self._store()
+        for name, param in self.params.items():
+            if name not in keep:
+                store[name] = param.default
+                st.session_state.pop(self.key(name), None)  # restore puts the default back in
+        self._notices().clear()
+        st.session_state.get(_LINKED, {}).pop(self.page, None)  # as if opened without a link
+        for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(tuple(forget))]:
+            del st.session_state[key]
+
     def linked(self, name: str) -> bool:
         """Whether the link this session first opened the page with set ``name`` (the URL itself is rewritten
-        with every value on each run, so it cannot tell)."""
+        on each run, so it cannot tell). A page whose parameter follows another when absent from the link
+        writes it whenever it does not (see ``url_values``)."""
         return name in st.session_state.get(_LINKED, {}).get(self.page, ())
 
     def _show_notices(self) -> None:
@@ -378,10 +405,25 @@ class PageState:
             store[name] = self[name]
         self._write_url()
 
+    def url_values(self) -> dict[str, str]:
+        """What the URL holds for the current values: each one that differs from its default, written canonically."""
+        dumped = {name: p.dump(self[name]) for name, p in self.params.items()}
+        return {name: v for name, v in dumped.items() if v != self.params[name].dump(self.params[name].default)}
+
     def _write_url(self, always: bool = False) -> None:
-        wanted = {name: p.dump(self[name]) for name, p in self.params.items()}
+        wanted = self.url_values()
         if always or _query_of_this_run() != {k: [v] for k, v in wanted.items()}:
             st.query_params.from_dict(wanted)
+
+
+def request_reset(page: str, keep: Sequence[str] = (), forget: Sequence[str] = ()) -> None:
+    """Ask the next run of ``page`` to reset it (see the module docstring); call it from a button's callback."""
+    st.session_state.setdefault(_RESET, {})[page] = (tuple(keep), tuple(forget))
+
+
+def reset_pending(page: str) -> bool:
+    """Whether this run will reset ``page`` (its ``restore`` has not run yet)."""
+    return page in st.session_state.get(_RESET, {})
 
 
 def _is_clean(param: Param, value: Any) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from ui.layout import PAGES, ROOT
+from ui.layout import PAGES, ROOT, url_path
 
 from ..test_url_fuzz import declared
 from .harness import assert_no_exception, open_app, query_params, wait_for_rerun
@@ -17,14 +17,7 @@ from .layout_metrics import open_every_expander
 
 pytestmark = pytest.mark.browser
 
-URL_PATHS = {
-    "streamlit_app.py": "",
-    "pages/1_🔥_Heatmap.py": "Heatmap",
-    "pages/2_🧱_Build_it_step_by_step.py": "Build_it_step_by_step",
-    "pages/3_🎓_Academic.py": "Academic",
-    "pages/4_📈_Complexity.py": "Complexity",
-    "pages/5_🌍_Translation.py": "Translation",
-}
+URL_PATHS = {path: url_path(label) for path, label, *_ in PAGES}  # "" for Home, "Build_it_step_by_step", …
 EXISTING = [URL_PATHS[path] for path, *_ in PAGES if (ROOT / path).exists()]
 SCRIPTS = {URL_PATHS[path]: path for path, *_ in PAGES if (ROOT / path).exists()}
 
