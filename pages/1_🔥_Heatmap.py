@@ -3,7 +3,7 @@
 import streamlit as st
 
 from figures.style import SCALE_LABELS, SCALES
-from ui import heatmap_pretrained, heatmap_random
+from ui import heatmap_pretrained, heatmap_random, responsive
 from ui.exercises import exercise_params, render_exercises
 from ui.heatmap_common import TEXT_MAX_CHARS
 from ui.layout import setup_page
@@ -11,6 +11,7 @@ from ui.pickers import normalise_positions
 from ui.state import BoolParam, ChoiceParam, PageState, TextParam
 
 setup_page("Heatmap", "🔥")
+responsive.apply()
 
 PRESETS = {
     "The animal didn't cross the street because it was too tired.": "What does “it” refer to?",

@@ -6,13 +6,14 @@ import streamlit as st
 
 from attention.measure import BLOCK_K, BLOCK_Q, call_bytes
 from figures.complexity import theory_figures
-from ui import complexity_live, complexity_online, complexity_results
+from ui import complexity_live, complexity_online, complexity_results, responsive
 from ui.complexity_run import MEMORY_ENV, TIME_ENV, Settings, memory_budget_bytes, time_budget_s
 from ui.exercises import exercise_params, render_exercises
 from ui.layout import setup_page
 from ui.state import BoolParam, IntParam, PageState
 
 setup_page("Complexity", "📈")
+responsive.apply()
 
 N_OPTIONS = [2**p for p in range(6, 15)]  # 64 … 16384
 D_OPTIONS = [16, 32, 64, 128, 256]

@@ -6,8 +6,8 @@ from attention.translation import KINDS
 from attention.translation.evaluate import crossing
 from attention.translation.store import shipped
 from figures.translation import accuracy_by_length, cross_attention_heatmap, read_bars
+from ui import responsive, translation_learn
 from ui import translation as tr
-from ui import translation_learn
 from ui import translation_measured as measured
 from ui.exercises import exercise_params, render_exercises
 from ui.heatmap_common import CHART_CONFIG, clickable_chart, normalise_positions
@@ -16,6 +16,7 @@ from ui.state import PageState
 from ui.translation_about import about_markdown
 
 setup_page("Translation", "🌍")
+responsive.apply()
 
 state = PageState("translation", [*tr.params(), *exercise_params()])
 state.restore()

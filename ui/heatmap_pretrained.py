@@ -19,11 +19,12 @@ from attention.pretrained_findings import (
     pool_attention,
     previous_token_score,
 )
-from figures.heatmap import MOSAIC_CELLS, attention_heatmap, head_grid, head_mosaic
+from figures.heatmap import MOSAIC_CELLS, attention_heatmap, head_grid, layer_heads
 from ui import heatmap_senses, heatmap_tour
 from ui.heatmap_common import CHART_CONFIG, clickable_chart, detail_panel, unique_labels, weights_csv
 from ui.heatmap_tour import CLARK, STOPS, TOUR, apply_stop, tour_note
 from ui.pickers import clamp_positions, position, word_picker
+from ui.responsive import chart
 from ui.state import BoolParam, ChoiceParam, IntParam, PageState
 
 LAYERS, HEADS = 6, 12
@@ -209,12 +210,15 @@ def render(state: PageState, text: str, controls, canvas) -> None:
     heatmap_senses.render(encode)
 
 
+OVERVIEW_LAYER = "heatmap.overview_layer"  # the overview's layer picker: it moves the page's Layer with it
+
+
 def _overview(state: PageState, enc: model.Encoding) -> None:
     tokens, n = list(enc.tokens), enc.n_tokens
-    st.subheader("The whole model at a glance")
+    st.subheader("Every head, one layer at a time")
     pooled = n > MOSAIC_CELLS
-    st.caption("All 72 heads of this text, one small map each, numbered as above. Click a map (or use the Layer "
-               "and Head sliders) to open it above. " + _glance_note(enc)
+    st.caption("The 12 heads of one layer on this text, one small map each, numbered as above. Pick a layer here (it "
+               "is the page's *Layer*), then tap a map (or use the Head slider) to open it above. " + _glance_note(enc)
                + (f" The text has {n} tokens, so the small maps here are pooled to {MOSAIC_CELLS} × {MOSAIC_CELLS} "
                   "groups of neighbouring tokens; the map you open above is exact." if pooled else ""))
 
@@ -225,17 +229,27 @@ def _overview(state: PageState, enc: model.Encoding) -> None:
             state.set("layer", int(data[0]))
             state.set("pt_head", int(data[1]))
 
+    def layer_picked() -> None:
+        picked = st.session_state.get(OVERVIEW_LAYER)
+        if picked is not None:
+            state.set("layer", int(picked))
+
+    layer = state["layer"]
+    if st.session_state.get(OVERVIEW_LAYER) != layer:
+        st.session_state[OVERVIEW_LAYER] = layer  # the picker shows the page's layer (slider, link, a tapped map)
+    st.segmented_control("Layer", list(range(LAYERS)), format_func=lambda i: str(i + 1), key=OVERVIEW_LAYER,
+                         required=True, on_change=layer_picked, help="The same layer as the Layer slider above.")
     maps, layers, labels = enc.attentions, head_average(enc.attentions), tokens
     if pooled:
         maps, edges = pool_attention(maps, MOSAIC_CELLS)
         layers, labels = pool_attention(layers, MOSAIC_CELLS)[0], group_labels(edges)
-    st.plotly_chart(head_mosaic(maps, labels, scale=state["scale"], pooled_from=n if pooled else None),
-                    width="stretch", key="pretrained_overview", on_select=clicked, selection_mode="points",
-                    config=CHART_CONFIG)
-    st.plotly_chart(head_grid(layers, labels, scale=state["scale"], columns=3,
-                              title="The mean of the 12 heads of each layer (rows: queries, columns: keys)"
-                                    + (" · pooled like the maps above" if pooled else ""),
-                              titles=[f"Layer {lay + 1}: mean of 12 heads" for lay in range(LAYERS)]),
-                    width="stretch", key="pretrained_layers", config=CHART_CONFIG)
+    chart(layer_heads(maps[layer], labels, layer, scale=state["scale"], pooled_from=n if pooled else None),
+          "pretrained_overview", on_select=clicked, selection_mode="points", config=CHART_CONFIG)
+    st.subheader("The mean of each layer's heads")
+    chart(head_grid(layers, labels, scale=state["scale"], columns=3,
+                    title="The mean of the 12 heads of each layer (rows: queries, columns: keys)"
+                          + (" · pooled like the maps above" if pooled else ""),
+                    titles=[f"Layer {lay + 1}" for lay in range(LAYERS)]),
+          "pretrained_layers", config=CHART_CONFIG)
     st.caption("A layer does not average its heads: it concatenates their 12 outputs and mixes them with a "
                "learned matrix W_O. These means are only a summary for the eye.")

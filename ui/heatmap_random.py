@@ -20,6 +20,7 @@ from ui.heatmap_common import (
     weights_csv,
 )
 from ui.pickers import clamp_positions, word_picker
+from ui.responsive import chart
 from ui.state import BoolParam, FloatParam, IntParam, PageState
 
 MAX_SEED = 999_999
@@ -179,12 +180,10 @@ def render(state: PageState, text: str, controls, canvas) -> None:
         mime="text/csv", help="The figure itself: use the camera icon in the chart's toolbar (PNG).",
     )
     if heads > 1:
-        st.plotly_chart(
-            head_grid(np.concatenate([result.weights, result.mean_weights[None]]), tokens,
-                      scale=state["scale"], auto_range=state["auto"], masked=masked,
-                      titles=[f"Head {h + 1}" for h in range(heads)] + ["Average"]),
-            width="stretch", key="head_grid", config=CHART_CONFIG,
-        )
+        chart(head_grid(np.concatenate([result.weights, result.mean_weights[None]]), tokens,
+                        scale=state["scale"], auto_range=state["auto"], masked=masked,
+                        titles=[f"Head {h + 1}" for h in range(heads)] + ["Average"]),
+              "head_grid", config=CHART_CONFIG)
 
     st.subheader("🔍 Take one row apart")
     p1, p2 = st.columns(2)
