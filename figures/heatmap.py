@@ -175,7 +175,8 @@ def row_bars(
         ),
         layout=dict(
             yaxis=dict(title="attention weight", range=[0, max(1.0, float(np.max(weights_row)) * 1.15)]),
-            xaxis=dict(title=KEY_AXIS, tickangle=-45 if len(tokens) > 8 else 0),
+            # flat labels only while they fit side by side in a phone's half (~300 px at 7 px a character)
+            xaxis=dict(title=KEY_AXIS, tickangle=-45 if len(tokens) * max(map(len, labels), default=0) > 40 else 0),
         ),
     )
     title = wrap(f'Where "{plot_text(query)}" looks (weights sum to 1)' if title is None else plot_text(title),

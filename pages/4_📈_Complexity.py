@@ -31,6 +31,19 @@ state = PageState(
     ],
 )
 state.restore()
+# Collapsible sections (a phone sees the page's outline first) and the URL parameters set in each: a link
+# that changes one opens its section. Choosing the sizes and measuring stay open: they are the page's action.
+SECTIONS = {
+    "2 · What theory predicts": (),
+    "4 · Attention versus a recurrent network": (),
+    "5 · At GPU scale: the memory wall": ("gpu_causal",),
+    "6 · How tiled attention escapes the memory wall: the online softmax": ("step", "seed"),
+}
+opened = responsive.opened_by_link(state, SECTIONS)
+
+
+def section(title: str):
+    return st.expander(f"**{title}**", expanded=opened[title])
 
 
 def nearest(value: int, options: list[int]) -> int:
@@ -79,14 +92,16 @@ def chosen() -> tuple[list[int], int, int]:
 ns, d, heads = chosen()
 budget, seconds = memory_budget_bytes(), time_budget_s()
 
-st.header("2 · What theory predicts")
-flops_fig, memory_fig = theory_figures(N_OPTIONS, d, heads, [call_bytes("naive", n, d, heads) for n in N_OPTIONS],
-                                       [call_bytes("tiled", n, d, heads) for n in N_OPTIONS], budget)
-left, right = st.columns(2)
-left.plotly_chart(flops_fig, width="stretch", key="complexity_theory_flops")
-right.plotly_chart(memory_fig, width="stretch", key="complexity_theory_memory")
-st.caption(f"Tiled attention here works on tiles of {BLOCK_Q} queries × {BLOCK_K} keys: its extra memory is one "
-           "tile of scores and a few small buffers per block of queries, the same for every n, plus the n × d output.")
+with section("2 · What theory predicts"):
+    flops_fig, memory_fig = theory_figures(N_OPTIONS, d, heads,
+                                           [call_bytes("naive", n, d, heads) for n in N_OPTIONS],
+                                           [call_bytes("tiled", n, d, heads) for n in N_OPTIONS], budget)
+    left, right = st.columns(2)
+    left.plotly_chart(flops_fig, width="stretch", key="complexity_theory_flops")
+    right.plotly_chart(memory_fig, width="stretch", key="complexity_theory_memory")
+    st.caption(f"Tiled attention here works on tiles of {BLOCK_Q} queries × {BLOCK_K} keys: its extra memory is "
+               "one tile of scores and a few small buffers per block of queries, the same for every n, plus the "
+               "n × d output.")
 
 st.header("3 · Measure it on this server")
 complexity_results.render_refusals(ns, d, heads, budget)
@@ -107,14 +122,12 @@ elif not waiting:
     st.info("Press **Run measurement** to time naive and tiled attention, and a small RNN, for the sizes above: "
             f"at most about {seconds:g} s once it is your turn.", icon="▶️")
 
-st.header("4 · Attention versus a recurrent network")
-complexity_results.render_rnn(results, results["settings"]["ns"] if results else ns)
-
-st.header("5 · At GPU scale: the memory wall")
-complexity_results.render_gpu(state)
-
-st.header("6 · How tiled attention escapes the memory wall: the online softmax")
-complexity_online.render(state)
+with section("4 · Attention versus a recurrent network"):
+    complexity_results.render_rnn(results, results["settings"]["ns"] if results else ns)
+with section("5 · At GPU scale: the memory wall"):
+    complexity_results.render_gpu(state)
+with section("6 · How tiled attention escapes the memory wall: the online softmax"):
+    complexity_online.render(state)
 
 render_exercises(state)
 state.sync()

@@ -21,6 +21,18 @@ responsive.apply()
 state = PageState("translation", [*tr.params(), *exercise_params()])
 state.restore()
 normalise_positions(state, ("row",))
+# Collapsible sections (a phone sees the page's outline first) and the URL parameters set in each: a link
+# that changes one opens its section. The sentence, its translations and its map stay open.
+SECTIONS = {
+    "The bottleneck, measured": (),
+    "Watch it learn": ("step",),
+    "How the two translators are built": (),
+}
+opened = responsive.opened_by_link(state, SECTIONS)
+
+
+def section(title: str):
+    return st.expander(f"**{title}**", expanded=opened[title])
 
 
 def use_example() -> None:
@@ -99,26 +111,26 @@ else:
             st.caption("The attention model's translation differs from the reference, so the gold alignment "
                        "(which belongs to the reference's words) is not outlined.")
 
-st.header("The bottleneck, measured")
-data = shipped()
-st.markdown(f"Both models translated {data.meta['eval']['sentences']:,} held-out sentences, up to "
-            f"{data.meta['eval']['per_length']} of each length from 3 to 25 words (fewer where fewer exist).")
-st.plotly_chart(accuracy_figure(), width="stretch", key="translation_accuracy", config=CHART_CONFIG)
-st.markdown(measured.story(data))
-with st.expander("The numbers by length bin"):
-    st.markdown(measured.table_markdown(measured.bin_table(data)))
-st.markdown(measured.alignment_story(data))
+with section("The bottleneck, measured"):
+    data = shipped()
+    st.markdown(f"Both models translated {data.meta['eval']['sentences']:,} held-out sentences, up to "
+                f"{data.meta['eval']['per_length']} of each length from 3 to 25 words (fewer where fewer exist).")
+    st.plotly_chart(accuracy_figure(), width="stretch", key="translation_accuracy", config=CHART_CONFIG)
+    st.markdown(measured.story(data))
+    with st.expander("The numbers by length bin"):
+        st.markdown(measured.table_markdown(measured.bin_table(data)))
+    st.markdown(measured.alignment_story(data))
 
-st.header("Watch it learn")
-st.markdown("The attention model's weights were saved during its training. Move the slider to see its "
-            "cross-attention for the sentence above at that step, beside the loss curves of both models.")
-if reading.problem or reading.unknown:
-    st.info("Type a sentence the models can read (above) to see its cross-attention during training.")
-else:
-    translation_learn.render(state, reading)
+with section("Watch it learn"):
+    st.markdown("The attention model's weights were saved during its training. Move the slider to see its "
+                "cross-attention for the sentence above at that step, beside the loss curves of both models.")
+    if reading.problem or reading.unknown:
+        st.info("Type a sentence the models can read (above) to see its cross-attention during training.")
+    else:
+        translation_learn.render(state, reading)
 
-st.header("How the two translators are built")
-st.markdown(about_markdown(data))
+with section("How the two translators are built"):
+    st.markdown(about_markdown(data))
 
 render_exercises(state)
 state.sync()

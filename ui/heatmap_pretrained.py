@@ -34,7 +34,10 @@ PARAMS = [
     BoolParam("hide_special", False),
     ChoiceParam("tour", "free", tuple(TOUR)),
 ]
-__all__ = ["PARAMS", "load", "encode", "render", "follow_tour"]
+OVERVIEW = "Every head, one layer at a time"
+SENSES_SECTION = "🍎 One word, two meanings"
+SECTIONS = {OVERVIEW: (), SENSES_SECTION: ()}  # collapsible sections: a phone sees the page's outline first
+__all__ = ["PARAMS", "SECTIONS", "load", "encode", "render", "follow_tour"]
 
 
 def load() -> model.Encoder | str:
@@ -132,7 +135,10 @@ def _controls(state: PageState, controls) -> None:
                        "of the weight is shared; the arithmetic below shows both numbers.")
 
 
-def render(state: PageState, text: str, controls, canvas) -> None:
+def render(state: PageState, text: str, controls, canvas, opened: dict[str, bool] | None = None) -> None:
+    """Draw the mode: widgets in ``controls``, the head's map in ``canvas``, the rest below in sections
+    (``opened``: which of :data:`SECTIONS` start open)."""
+    opened = opened or {}
     encoder = load()
     if isinstance(encoder, str):
         canvas.error(f"The pretrained model is not available on this server. {encoder}", icon="📦")
@@ -206,8 +212,11 @@ def render(state: PageState, text: str, controls, canvas) -> None:
     detail_panel(tokens, head_view.q, head_view.k, row, col, keep=keep, key="pretrained_detail",
                  head_label=f"layer {layer + 1}, head {head + 1} (d_k = {head_view.q.shape[1]})")
 
-    _overview(state, enc)
-    heatmap_senses.render(encode)
+    with st.expander(f"**{OVERVIEW}**: all 72 heads, and each layer's mean", expanded=opened.get(OVERVIEW, False)):
+        _overview(state, enc)
+    with st.expander(f"**{SENSES_SECTION}**: does the model tell the fruit from the company?",
+                     expanded=opened.get(SENSES_SECTION, False)):
+        heatmap_senses.render(encode)
 
 
 OVERVIEW_LAYER = "heatmap.overview_layer"  # the overview's layer picker: it moves the page's Layer with it
@@ -215,7 +224,6 @@ OVERVIEW_LAYER = "heatmap.overview_layer"  # the overview's layer picker: it mov
 
 def _overview(state: PageState, enc: model.Encoding) -> None:
     tokens, n = list(enc.tokens), enc.n_tokens
-    st.subheader("Every head, one layer at a time")
     pooled = n > MOSAIC_CELLS
     st.caption("The 12 heads of one layer on this text, one small map each, numbered as above. Pick a layer here (it "
                "is the page's *Layer*), then tap a map (or use the Head slider) to open it above. " + _glance_note(enc)

@@ -36,6 +36,11 @@ PARAMS = [
     IntParam("row", 7, 0, MAX_TOKENS - 1),
     IntParam("col", 1, 0, MAX_TOKENS - 1),
 ]
+SETTINGS = "⚙️ Model settings: seed, heads, sizes, temperature, mask"
+GRID = "Every head side by side"
+# Collapsible sections (a phone sees the page's outline first) and the URL parameters set in each: a link
+# that changes one opens its section (see ui.responsive.opened_by_link).
+SECTIONS = {SETTINGS: ("seed", "heads", "d_model", "d_k", "temp", "causal"), GRID: ("heads",)}
 _N_TEXT = "heatmap._n_follows"  # the sentence that "Words used" was last set for
 
 
@@ -92,7 +97,7 @@ def sentence_tokens(text: str, canvas) -> list[str]:
         return every[:MAX_TOKENS]
 
 
-def _controls(state: PageState, controls) -> None:
+def _controls(state: PageState, controls, opened: dict[str, bool]) -> None:
     def new_draw() -> None:
         state.set("seed", int(np.random.default_rng().integers(0, MAX_SEED + 1)))
 
@@ -105,9 +110,10 @@ def _controls(state: PageState, controls) -> None:
     with controls:
         st.button("🎲 Generate Heatmap", on_click=new_draw, type="primary", width="stretch",
                   help="Draw new random embeddings and projections (a new seed).")
-        state.int_input("seed", "Seed")
         st.slider("Words used (sequence length)", 2, MAX_TOKENS, key=state.key("n"),
                   help="A new sentence uses all its words (up to 64); move this to use only the first ones.")
+    with controls.expander(SETTINGS, expanded=opened.get(SETTINGS, False)):
+        state.int_input("seed", "Seed")
         st.slider("Heads", 1, 8, key=state.key("heads"),
                   help="Several independent attentions side by side, each with its own W_Q, W_K, W_V.")
         if state["heads"] > 1:
@@ -126,9 +132,11 @@ def _controls(state: PageState, controls) -> None:
                        "Off (BERT-style): every word sees the whole sentence.")
 
 
-def render(state: PageState, text: str, controls, canvas) -> None:
-    """Draw the mode: widgets in the ``controls`` column, the heatmap in ``canvas``, the rest below."""
-    _controls(state, controls)
+def render(state: PageState, text: str, controls, canvas, opened: dict[str, bool] | None = None) -> None:
+    """Draw the mode: widgets in the ``controls`` column, the heatmap in ``canvas``, the rest below.
+    ``opened``: which of :data:`SECTIONS` start open."""
+    opened = opened or {}
+    _controls(state, controls, opened)
     all_tokens = sentence_tokens(text, canvas)
     if not all_tokens:
         return
@@ -180,10 +188,11 @@ def render(state: PageState, text: str, controls, canvas) -> None:
         mime="text/csv", help="The figure itself: use the camera icon in the chart's toolbar (PNG).",
     )
     if heads > 1:
-        chart(head_grid(np.concatenate([result.weights, result.mean_weights[None]]), tokens,
-                        scale=state["scale"], auto_range=state["auto"], masked=masked,
-                        titles=[f"Head {h + 1}" for h in range(heads)] + ["Average"]),
-              "head_grid", config=CHART_CONFIG)
+        with st.expander(f"**{GRID}**: the {heads} maps and their average", expanded=opened.get(GRID, False)):
+            chart(head_grid(np.concatenate([result.weights, result.mean_weights[None]]), tokens,
+                            scale=state["scale"], auto_range=state["auto"], masked=masked,
+                            titles=[f"Head {h + 1}" for h in range(heads)] + ["Average"]),
+                  "head_grid", config=CHART_CONFIG)
 
     st.subheader("🔍 Take one row apart")
     p1, p2 = st.columns(2)

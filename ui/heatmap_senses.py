@@ -93,7 +93,6 @@ def findings(sim: SenseSimilarity, positions: list[int]) -> list[str]:
 
 
 def render(encode: Callable[[str], Encoding]) -> None:
-    st.subheader("🍎 One word, two meanings")
     layer, head = DISAMBIGUATION.layer, DISAMBIGUATION.head
     picks = []
     for column, sentence in zip(st.columns(2), DISAMBIGUATION.sentences):
