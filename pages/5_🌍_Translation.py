@@ -12,6 +12,7 @@ from ui import translation_measured as measured
 from ui.exercises import exercise_params, render_exercises
 from ui.heatmap_common import CHART_CONFIG, clickable_chart, normalise_positions
 from ui.layout import setup_page
+from ui.responsive import fit_box
 from ui.state import PageState
 from ui.translation_about import about_markdown
 
@@ -97,7 +98,8 @@ else:
         map_col, pick_col = st.columns([1.4, 1], gap="large")
         with map_col:
             fig = cross_attention_heatmap(weights, words, target, gold=gold, picked=row)
-            clickable_chart(fig, "translation_map", pick_cell)
+            with fit_box(fig, "translation_map"):
+                clickable_chart(fig, "translation_map", pick_cell)
         with pick_col:
             st.selectbox("German word", list(range(len(target))), key=state.key("row"),
                          format_func=lambda i: f"{i}: {target[i]}", help="Or click a row of the heatmap.")

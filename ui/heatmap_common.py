@@ -20,7 +20,6 @@ from ui.arithmetic import (
     summary_sentence,
 )
 from ui.pickers import normalise_positions, position  # noqa: F401  (re-exported: other pages import them here)
-from ui.responsive import fit_box
 
 TEXT_MAX_CHARS = 3000  # the sentence box's limit; longer text (only possible from code) is refused unread
 CHART_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
@@ -34,7 +33,10 @@ def unique_labels(tokens: Sequence[str]) -> list[str]:
 
 
 def clickable_chart(fig, key: str, on_cell: Callable[[int, int], None]) -> None:
-    """Draw a figure from ``figures.matrix.matrix_heatmap(clickable=True)``; a click calls ``on_cell(row, col)``."""
+    """Draw a figure from ``figures.matrix.matrix_heatmap(clickable=True)``; a click calls ``on_cell(row, col)``.
+
+    Wrap it in ``ui.responsive.fit_box`` (same key) so that its numbers and crowded labels give way on a phone:
+    a tap still reads a cell, and the page's detail panel spells out the picked one."""
 
     def clicked() -> None:
         event = st.session_state.get(key) or {}
@@ -42,12 +44,9 @@ def clickable_chart(fig, key: str, on_cell: Callable[[int, int], None]) -> None:
         if points:
             on_cell(int(round(points[0]["y"])), int(round(points[0]["x"])))
 
-    # fit_box: on a narrow screen the numbers (and crowded word labels) give way; a tap still reads a cell,
-    # and the detail panel below spells out the picked one
-    with fit_box(fig, key):
-        st.plotly_chart(
-            fig, width="stretch", key=key, on_select=clicked, selection_mode="points", config=CHART_CONFIG
-        )
+    st.plotly_chart(
+        fig, width="stretch", key=key, on_select=clicked, selection_mode="points", config=CHART_CONFIG
+    )
 
 
 def weights_csv(weights: np.ndarray, tokens: Sequence[str], key_tokens: Sequence[str] | None = None) -> str:

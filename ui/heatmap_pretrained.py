@@ -24,7 +24,7 @@ from ui import heatmap_senses, heatmap_tour
 from ui.heatmap_common import CHART_CONFIG, clickable_chart, detail_panel, unique_labels, weights_csv
 from ui.heatmap_tour import CLARK, STOPS, TOUR, apply_stop, tour_note
 from ui.pickers import clamp_positions, position, word_picker
-from ui.responsive import chart
+from ui.responsive import chart, fit_box
 from ui.state import BoolParam, ChoiceParam, IntParam, PageState
 
 LAYERS, HEADS = 6, 12
@@ -188,7 +188,8 @@ def render(state: PageState, text: str, controls, canvas, opened: dict[str, bool
         picked=(state["row"], state["col"]),
     )
     with canvas:
-        clickable_chart(fig, "pretrained_chart", pick_cell)
+        with fit_box(fig, "pretrained_chart"):
+            clickable_chart(fig, "pretrained_chart", pick_cell)
     canvas.caption(f"{where}, the model's real weights (word rows only, before any hiding): mean weight on the "
                    + _scores_note(full, tokens) + ".")
     canvas.download_button("⬇️ Download this head's weights (CSV)", weights_csv(shown, shown_tokens),

@@ -20,7 +20,7 @@ from ui.heatmap_common import (
     weights_csv,
 )
 from ui.pickers import clamp_positions, word_picker
-from ui.responsive import chart
+from ui.responsive import chart, fit_box
 from ui.state import BoolParam, FloatParam, IntParam, PageState
 
 MAX_SEED = 999_999
@@ -181,7 +181,8 @@ def render(state: PageState, text: str, controls, canvas, opened: dict[str, bool
         picked=(state["row"], state["col"]), masked=masked,
     )
     with canvas:
-        clickable_chart(fig, "heatmap_chart", pick_cell)
+        with fit_box(fig, "heatmap_chart"):
+            clickable_chart(fig, "heatmap_chart", pick_cell)
     canvas.download_button(
         "⬇️ Download these weights (CSV)", weights_csv(shown, tokens),
         file_name="attention_weights_" + ("average.csv" if average else f"head{max(view, 1)}.csv"),
