@@ -75,8 +75,11 @@ def _decade_ticks(values: np.ndarray) -> dict:
     """Ticks of a log value axis: powers of ten only (or 1-2-5 within a short range), no crowded minor labels;
     large counts as powers of ten (10⁹, not "1B", which reads like bytes)."""
     ticks = dict(exponentformat="power") if values.size and values.max() >= 1e5 else {}
-    if values.size and np.log10(values.max() / values.min()) < 1.5:
-        return dict(ticks, dtick="D2")  # 1, 2, 5 of each decade
+    if values.size and np.log10(values.max() / values.min()) < 1.5:  # 1, 2, 5 of each decade, written in full:
+        low, high = np.floor(np.log10(values.min() / 2)), np.ceil(np.log10(values.max() * 2))  # plotly's own "D2"
+        marks = [m * 10.0**e for e in np.arange(low, high + 1) for m in (1, 2, 5)]  # labels are 9 px on a phone
+        marks = [v for v in marks if values.min() / 2.5 <= v <= values.max() * 2.5]
+        return dict(ticks, tickmode="array", tickvals=marks, ticktext=[f"{v:g}" for v in marks])
     return dict(ticks, dtick=1)
 
 

@@ -212,6 +212,10 @@ def layer_heads(
             x=[labels[m // 2]], y=[labels[m // 2]], xaxis=f"x{n}", yaxis=f"y{n}", mode="markers",
             marker=dict(size=40, opacity=0), customdata=[[layer, h]], showlegend=False, name="heads",
             text=[f"Layer {layer + 1}, head {h + 1}: click to open"], hovertemplate="%{text}<extra></extra>"))
+    # The width goes to the maps (about 70 px each on a phone): no word labels or axis titles beside them (the
+    # hover names both words), and the colour bar below.
+    fig.update_xaxes(showticklabels=False, title=None).update_yaxes(showticklabels=False, title=None)
+    fig.data[0].colorbar = dict(orientation="h", y=-0.02, yanchor="top", len=1, thickness=10)
     rows = math.ceil(n_heads / columns)
     title_lines = fig.layout.title.text.count("<br>")
-    return fig.update_layout(height=80 + 22 * title_lines + 200 * rows)
+    return fig.update_layout(height=120 + 22 * title_lines + 170 * rows, margin_b=50)
