@@ -52,6 +52,11 @@ def attention_heatmap(
         masked=masked,
         title_width=TITLE_WIDTH,
     )
+    # Upright key labels stand apart in ~16 px columns: a 12-word sentence keeps them on a phone (slanted ones
+    # would give way there); a phone's spare height goes below the square map, not between it and its title.
+    if len(key_tokens if key_tokens is not None else tokens) > 6:
+        fig.update_xaxes(tickangle=-90)
+    fig.update_yaxes(constraintoward="top")
     if picked is not None:
         i, j = picked
         fig.add_shape(type="rect", x0=j - 0.5, x1=j + 0.5, y0=i - 0.5, y1=i + 0.5,
