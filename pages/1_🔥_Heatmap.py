@@ -78,7 +78,8 @@ st.radio("Mode", list(MODES), format_func=MODES.get, key=state.key("mode"), hori
 controls, canvas = st.columns([1, 2.3], gap="large")
 render = heatmap_pretrained.render if state["mode"] == "pretrained" else heatmap_random.render
 opened = responsive.opened_by_link(state, heatmap_random.SECTIONS | heatmap_pretrained.SECTIONS)
-render(state, state["text"], controls, canvas, opened)
+with st.container():  # what varies with the mode and the input: the sections after it keep their place (and state)
+    render(state, state["text"], controls, canvas, opened)
 
 with controls.expander("Display", expanded=False):
     st.selectbox("Colour scale", list(SCALES), format_func=SCALE_LABELS.get, key=state.key("scale"),

@@ -104,23 +104,25 @@ with section("2 · What theory predicts"):
                "n × d output.")
 
 st.header("3 · Measure it on this server")
-complexity_results.render_refusals(ns, d, heads, budget)
-st.caption(f"Measurements run one at a time on this server, first come first served, and each stops after about "
-           f"{seconds:g} s with what it measured by then. If others are measuring, you see your place in the queue; "
-           "if someone asked for the same sizes just before you, you watch their run live. Timings are never cached: "
-           "a run's numbers go only to the students who asked while it was queued or running. (The person who "
-           f"deploys the app sets the limits with {MEMORY_ENV} and {TIME_ENV}.)")
-# on_click: the request joins the queue at the very start of the rerun (first come, first served)
-st.button("▶️ Run measurement", type="primary", key="complexity_run",
-          on_click=lambda: complexity_live.request(Settings.from_page(*chosen(), D_OPTIONS)))
-status_box = st.empty()
-waiting = complexity_live.show(status_box)
-results = st.session_state.get(complexity_live.RESULTS_KEY)
-if results is not None:
-    complexity_results.render_measurements(results)
-elif not waiting:
-    st.info("Press **Run measurement** to time naive and tiled attention, and a small RNN, for the sizes above: "
-            f"at most about {seconds:g} s once it is your turn.", icon="▶️")
+# One container for what varies (refusals, queue, results): the sections below keep their place (and stay open).
+with st.container():
+    complexity_results.render_refusals(ns, d, heads, budget)
+    st.caption(f"Measurements run one at a time on this server, first come first served, and each stops after about "
+               f"{seconds:g} s with what it measured by then. If others are measuring, you see your place in the queue; "
+               "if someone asked for the same sizes just before you, you watch their run live. Timings are never cached: "
+               "a run's numbers go only to the students who asked while it was queued or running. (The person who "
+               f"deploys the app sets the limits with {MEMORY_ENV} and {TIME_ENV}.)")
+    # on_click: the request joins the queue at the very start of the rerun (first come, first served)
+    st.button("▶️ Run measurement", type="primary", key="complexity_run",
+              on_click=lambda: complexity_live.request(Settings.from_page(*chosen(), D_OPTIONS)))
+    status_box = st.empty()
+    waiting = complexity_live.show(status_box)
+    results = st.session_state.get(complexity_live.RESULTS_KEY)
+    if results is not None:
+        complexity_results.render_measurements(results)
+    elif not waiting:
+        st.info("Press **Run measurement** to time naive and tiled attention, and a small RNN, for the sizes above: "
+                f"at most about {seconds:g} s once it is your turn.", icon="▶️")
 
 with section("4 · Attention versus a recurrent network"):
     complexity_results.render_rnn(results, results["settings"]["ns"] if results else ns)

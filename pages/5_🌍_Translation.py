@@ -72,46 +72,48 @@ example_col.selectbox("…or pick an example", list(tr.EXAMPLES), index=None, ke
                       format_func=lambda s: f"{tr.EXAMPLES[s]}  ({s})")
 
 reading = tr.read_sentence(state["text"])
-if reading.problem:
-    st.info(reading.problem)
-elif reading.unknown:
-    st.warning(f"Not in the vocabulary: **{', '.join(reading.unknown)}**. The models only know these "
-               f"{len(tr.g.SOURCE_WORDS)} English words:")
-    st.markdown(tr.vocabulary_markdown())
-else:
-    if reading.grammar_error:
-        st.warning(f"Every word is known, but the grammar cannot parse this sentence ({reading.grammar_error}), "
-                   "so there is no reference to compare with. The models translate it anyway. " + tr.GRAMMAR_MD)
-    words = tuple(reading.words)
-    outputs = {kind: tr.translate(kind, words) for kind in KINDS}
-    tr.show_translations(reading, {kind: out[0] for kind, out in outputs.items()})
-
-    st.header("Where the attention model looked")
-    target, weights = outputs["attention"]
-    gold = reading.pair.alignment if reading.pair and target == reading.pair.target else None
-    if not target:
-        st.info("The attention model wrote no words for this sentence, so there is nothing to show.")
+# One container for what varies with the sentence: the sections below keep their place (and stay open).
+with st.container():
+    if reading.problem:
+        st.info(reading.problem)
+    elif reading.unknown:
+        st.warning(f"Not in the vocabulary: **{', '.join(reading.unknown)}**. The models only know these "
+                   f"{len(tr.g.SOURCE_WORDS)} English words:")
+        st.markdown(tr.vocabulary_markdown())
     else:
-        if state["row"] >= len(target):
-            state.set("row", len(target) - 1)
-        row = state["row"]
-        map_col, pick_col = st.columns([1.4, 1], gap="large")
-        with map_col:
-            fig = cross_attention_heatmap(weights, words, target, gold=gold, picked=row)
-            with fit_box(fig, "translation_map"):
-                clickable_chart(fig, "translation_map", pick_cell)
-        with pick_col:
-            st.selectbox("German word", list(range(len(target))), key=state.key("row"),
-                         format_func=lambda i: f"{i}: {target[i]}", help="Or click a row of the heatmap.")
-            gold_source = dict(gold)[row] if gold else None
-            st.plotly_chart(read_bars(weights[row], words, target[row], gold=gold_source), width="stretch",
-                            key="translation_bars", config=CHART_CONFIG)
-            st.markdown(tr.row_story(weights, words, target, row, gold))
-        if gold:
-            st.markdown(tr.crossing_story(reading.pair, crossing(reading.pair.alignment)))
-        elif reading.pair:
-            st.caption("The attention model's translation differs from the reference, so the gold alignment "
-                       "(which belongs to the reference's words) is not outlined.")
+        if reading.grammar_error:
+            st.warning(f"Every word is known, but the grammar cannot parse this sentence ({reading.grammar_error}), "
+                       "so there is no reference to compare with. The models translate it anyway. " + tr.GRAMMAR_MD)
+        words = tuple(reading.words)
+        outputs = {kind: tr.translate(kind, words) for kind in KINDS}
+        tr.show_translations(reading, {kind: out[0] for kind, out in outputs.items()})
+
+        st.header("Where the attention model looked")
+        target, weights = outputs["attention"]
+        gold = reading.pair.alignment if reading.pair and target == reading.pair.target else None
+        if not target:
+            st.info("The attention model wrote no words for this sentence, so there is nothing to show.")
+        else:
+            if state["row"] >= len(target):
+                state.set("row", len(target) - 1)
+            row = state["row"]
+            map_col, pick_col = st.columns([1.4, 1], gap="large")
+            with map_col:
+                fig = cross_attention_heatmap(weights, words, target, gold=gold, picked=row)
+                with fit_box(fig, "translation_map"):
+                    clickable_chart(fig, "translation_map", pick_cell)
+            with pick_col:
+                st.selectbox("German word", list(range(len(target))), key=state.key("row"),
+                             format_func=lambda i: f"{i}: {target[i]}", help="Or click a row of the heatmap.")
+                gold_source = dict(gold)[row] if gold else None
+                st.plotly_chart(read_bars(weights[row], words, target[row], gold=gold_source), width="stretch",
+                                key="translation_bars", config=CHART_CONFIG)
+                st.markdown(tr.row_story(weights, words, target, row, gold))
+            if gold:
+                st.markdown(tr.crossing_story(reading.pair, crossing(reading.pair.alignment)))
+            elif reading.pair:
+                st.caption("The attention model's translation differs from the reference, so the gold alignment "
+                           "(which belongs to the reference's words) is not outlined.")
 
 with section("The bottleneck, measured"):
     data = shipped()

@@ -195,24 +195,24 @@ def render(state: PageState, text: str, controls, canvas, opened: dict[str, bool
     canvas.download_button("⬇️ Download this head's weights (CSV)", weights_csv(shown, shown_tokens),
                            file_name=f"minilm_layer{layer + 1}_head{head + 1}{'_words_only' if hide else ''}.csv",
                            mime="text/csv")
-    st.info(
-        "**Attention is not explanation.** These weights say where a head *looked*, not why the model "
-        "decided anything: other heads, the feed-forward layers and the residual stream all change the result, "
-        "and different weights can give the same output (Jain & Wallace 2019; Wiegreffe & Pinter 2019).",
-        icon="⚠️",
-    )
+    with st.container():  # its length varies ([CLS]/[SEP] hidden or not): the sections below keep their place
+        st.info(
+            "**Attention is not explanation.** These weights say where a head *looked*, not why the model "
+            "decided anything: other heads, the feed-forward layers and the residual stream all change the result, "
+            "and different weights can give the same output (Jain & Wallace 2019; Wiegreffe & Pinter 2019).",
+            icon="⚠️",
+        )
 
-    st.subheader("🔍 Take one row apart")
-    p1, p2 = st.columns(2)
-    labels = unique_labels(shown_tokens)
-    row = word_picker(p1, "Query token (row)", labels, state, "row")
-    col = word_picker(p2, "Key token (column)", labels, state, "col")
-    if keep is not None:
-        row, col = int(keep[row]), int(keep[col])
-    head_view = enc.head(layer, head)
-    detail_panel(tokens, head_view.q, head_view.k, row, col, keep=keep, key="pretrained_detail",
-                 head_label=f"layer {layer + 1}, head {head + 1} (d_k = {head_view.q.shape[1]})")
-
+        st.subheader("🔍 Take one row apart")
+        p1, p2 = st.columns(2)
+        labels = unique_labels(shown_tokens)
+        row = word_picker(p1, "Query token (row)", labels, state, "row")
+        col = word_picker(p2, "Key token (column)", labels, state, "col")
+        if keep is not None:
+            row, col = int(keep[row]), int(keep[col])
+        head_view = enc.head(layer, head)
+        detail_panel(tokens, head_view.q, head_view.k, row, col, keep=keep, key="pretrained_detail",
+                     head_label=f"layer {layer + 1}, head {head + 1} (d_k = {head_view.q.shape[1]})")
     with st.expander(f"**{OVERVIEW}**: all 72 heads, and each layer's mean", expanded=opened.get(OVERVIEW, False)):
         _overview(state, enc)
     with st.expander(f"**{SENSES_SECTION}**: does the model tell the fruit from the company?",
