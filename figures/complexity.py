@@ -12,7 +12,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .style import PALETTE, base_layout
+from .matrix import wrap
+from .style import PALETTE
+from .style import base_layout as _base_layout
 
 MIB = 2**20
 GB = 1e9
@@ -38,7 +40,17 @@ NAMES = {
 # method, n, d, heads, status ("ok" or why not), note, times in ms, peak and estimate in MiB, GFLOP/s
 MEASUREMENT_COLUMNS = ["method", "n", "d", "heads", "status", "note", "calls", "median_ms", "fastest_ms",
                        "slowest_ms", "peak_mib", "estimate_mib", "gflops"]
+TITLE_WIDTH = 34  # characters per title line: a phone's section (about 324 px) shows this many
 MAX_N_TICKS = 6  # more powers of two than this on an n axis: label every other one
+
+
+def base_layout(fig: go.Figure, *, title: str, height: int) -> go.Figure:
+    """:func:`figures.style.base_layout` with the title broken into lines a phone shows whole (plotly cuts a
+    long title off); the plot moves down by a line for each extra line."""
+    title = wrap(title.replace(" = ", "\0=\0"), TITLE_WIDTH).replace("\0", " ")  # never "m =" | "2.0"
+    _base_layout(fig, title=title, height=height + 22 * title.count("<br>"))
+    return fig.update_layout(margin_t=60 + 22 * title.count("<br>"),
+                             title=dict(yref="container", y=1, yanchor="top", pad_t=10))
 
 
 def _values(fig: go.Figure, axis: str) -> np.ndarray:
@@ -63,8 +75,11 @@ def _decade_ticks(values: np.ndarray) -> dict:
     """Ticks of a log value axis: powers of ten only (or 1-2-5 within a short range), no crowded minor labels;
     large counts as powers of ten (10⁹, not "1B", which reads like bytes)."""
     ticks = dict(exponentformat="power") if values.size and values.max() >= 1e5 else {}
-    if values.size and np.log10(values.max() / values.min()) < 1.5:
-        return dict(ticks, dtick="D2")  # 1, 2, 5 of each decade
+    if values.size and np.log10(values.max() / values.min()) < 1.5:  # 1, 2, 5 of each decade, written in full:
+        low, high = np.floor(np.log10(values.min() / 2)), np.ceil(np.log10(values.max() * 2))  # plotly's own "D2"
+        marks = [m * 10.0**e for e in np.arange(low, high + 1) for m in (1, 2, 5)]  # labels are 9 px on a phone
+        marks = [v for v in marks if values.min() / 2.5 <= v <= values.max() * 2.5]
+        return dict(ticks, tickmode="array", tickvals=marks, ticktext=[f"{v:g}" for v in marks])
     return dict(ticks, dtick=1)
 
 

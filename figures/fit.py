@@ -1,4 +1,5 @@
-"""From what chart width on a figure's dense text fits: heatmap cell values, and x tick labels.
+"""From what chart width on a figure's dense text fits: heatmap cell values, x tick labels, and the y tick
+labels of square heatmaps (whose rows get as tall as their columns are wide).
 
 Pure estimates from the figure spec (no browser, no streamlit), used by :mod:`ui.responsive` to hide text
 that would overprint on a narrow screen. They err on the safe side (text is hidden a little early rather
@@ -95,6 +96,39 @@ def x_labels_fit_from(fig: go.Figure) -> int:
         else:
             spacing = width + 8
         need = max(need, len(labels) * spacing / _domain(fig, trace) + _side_px(fig, trace))
+    return int(math.ceil(need))
+
+
+HIDDEN = 100_000  # px: "from this width on" for text that fits at no width (the chart's height is too small)
+
+
+def y_labels_fit_from(fig: go.Figure) -> int:
+    """The narrowest chart width (px) at which the y tick labels of every *square* heatmap stand apart (0: none).
+
+    A square heatmap (y axis anchored to its x axis) draws its rows as tall as its columns are wide, so a
+    narrow chart squeezes the rows too; it is also no taller than the figure's plot area allows.
+    """
+    need = 0.0
+    for trace in fig.data:
+        if trace.type != "heatmap" or trace.z is None:
+            continue
+        yaxis = fig.layout[f"yaxis{(trace.yaxis or 'y')[1:]}"]
+        if not yaxis.scaleanchor or yaxis.showticklabels is False:
+            continue
+        n_rows, n_cols = np.shape(trace.z)
+        ticks = sorted(yaxis.tickvals) if yaxis.tickvals is not None else list(range(n_rows))
+        step = min((b - a for a, b in zip(ticks, ticks[1:])), default=n_rows)  # rows between two labels
+        font = (yaxis.tickfont.size if yaxis.tickfont and yaxis.tickfont.size else None) or 12
+        spacing = 1.15 * font + 1  # px between the baselines of two labels
+        layout = fig.layout
+        plot_h = (layout.height or 450) - sum(80 if m is None else m for m in (layout.margin.t, layout.margin.b))
+        if plot_h / n_rows * step < spacing:
+            need = max(need, HIDDEN)
+            continue
+        cell = spacing / step  # px per row (and per column) from which the labels fit
+        xaxis = fig.layout[f"xaxis{(trace.xaxis or 'x')[1:]}"]
+        domain = (xaxis.domain[1] - xaxis.domain[0]) if xaxis.domain else 1.0
+        need = max(need, n_cols * cell / domain + _side_px(fig, trace))
     return int(math.ceil(need))
 
 

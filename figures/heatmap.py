@@ -62,6 +62,11 @@ def attention_heatmap(
         masked=masked,
         title_width=TITLE_WIDTH,
     )
+    # Upright key labels stand apart in ~16 px columns: a 12-word sentence keeps them on a phone (slanted ones
+    # would give way there); a phone's spare height goes below the square map, not between it and its title.
+    if len(key_tokens if key_tokens is not None else tokens) > 6:
+        fig.update_xaxes(tickangle=-90)
+    fig.update_yaxes(constraintoward="top")
     if picked is not None:
         i, j = picked
         fig.add_shape(type="rect", x0=j - 0.5, x1=j + 0.5, y0=i - 0.5, y1=i + 0.5,
@@ -116,7 +121,7 @@ def head_grid(
     labels = distinct_labels(tokens)
     zmin, zmax = (float(np.nanmin(weights)), float(np.nanmax(weights))) if auto_range else (0.0, 1.0)
     show_words = len(tokens) <= 16
-    axis = dict(showgrid=False, zeroline=False, ticks="", tickfont_size=8, type="category")
+    axis = dict(showgrid=False, zeroline=False, ticks="", tickfont_size=11, type="category")  # 11 px: readable
     gap = 1 if len(tokens) <= 32 else 0  # cell borders would hide the colour of 64 x 64 cells
     traces, annotations = [], []
     layout: dict = {}
@@ -188,60 +193,46 @@ def row_bars(
     layout = dict(
         layout_defaults(title=title, height=340 + 22 * title.count("<br>")),
         yaxis=dict(title=dict(text="attention weight"), range=[0, max(1.0, float(np.max(weights_row)) * 1.15)]),
-        xaxis=dict(title=dict(text=KEY_AXIS), tickangle=-45 if len(tokens) > 8 else 0),
+        # flat labels only while they fit side by side in a phone's half (~300 px at 7 px a character)
+        xaxis=dict(title=dict(text=KEY_AXIS),
+                   tickangle=-45 if len(tokens) * max(map(len, labels), default=0) > 40 else 0),
     )
     layout["margin"]["t"] = 60 + 22 * title.count("<br>")
     layout["title"].update(yref="container", y=1, yanchor="top", pad=dict(t=10))  # TITLE_AT_TOP
     return figure_from_spec(dict(data=[bars], layout=layout))  # one spec, not validated per property (figures.spec)
 
 
-def head_mosaic(
-    weights: np.ndarray, tokens: Sequence[str], *, scale: str = DEFAULT_SCALE, pooled_from: int | None = None
+def layer_heads(
+    weights: np.ndarray, tokens: Sequence[str], layer: int, *, scale: str = DEFAULT_SCALE, columns: int = 4,
+    pooled_from: int | None = None,
 ) -> go.Figure:
-    """All heads of a model ``(L, H, m, m)`` tiled: a row of maps per layer, one shared range 0..1.
-
-    Row i of each map is query i (top), column j key j; layers and heads are numbered from 1. Each map is
-    its own trace on two shared category axes whose categories are the words of every map (made distinct,
-    with a blank one between maps): the hover names the head and both words without sending any per-cell
-    text. An invisible marker at the centre of each map carries ``customdata`` = [layer, head] (0-based, as
-    the encoder indexes them), so a click can open that head. ``pooled_from`` = n says the maps are
-    :func:`attention.pretrained_findings.pool_attention` of n tokens, and ``tokens`` then name the groups.
+    """The heads of one layer ``(H, m, m)`` as a grid of small maps (``columns`` a row), one shared range 0..1,
+    each tappable: an invisible marker at the centre of each map carries ``customdata`` = [layer, head]
+    (0-based, as the encoder indexes them), so a click can open that head. Layers and heads are shown
+    numbered from 1. Four maps a row stay about 65 px wide on a phone: a map per layer, not 72 stamps.
+    ``pooled_from`` = n says the maps are :func:`attention.pretrained_findings.pool_attention` of n tokens,
+    and ``tokens`` then name the groups.
     """
-    n_layers, n_heads, n, _ = weights.shape
-    words = [plot_text(t) for t in tokens]
-
-    def axis(blocks: int) -> list[str]:  # the words of every map in a row (or column), a blank between maps
-        return distinct_labels(sum(([*words, ""] for _ in range(blocks)), [])[:-1], escaped=True)
-
-    x, y = axis(n_heads), axis(n_layers)
-    step = n + 1
+    n_heads, m = weights.shape[0], weights.shape[1]
     what = "pooled weight" if pooled_from else "weight"
-    traces = [
-        go.Heatmap(
-            z=weights[layer, head].astype(np.float32), x=x[head * step:head * step + n],
-            y=y[layer * step:layer * step + n], zmin=0, zmax=1, colorscale=colorscale(scale),
-            showscale=layer == head == 0, colorbar=dict(thickness=10, len=0.8), xgap=0, ygap=0,
-            hovertemplate=f'Layer {layer + 1}, head {head + 1}: "%{{y}}" → "%{{x}}": {what} %{{z:.2f}}<extra></extra>',
-            name=f"Layer {layer + 1}, head {head + 1}",
-        )
-        for layer in range(n_layers) for head in range(n_heads)
-    ]
-    centre = n // 2
-    centres = [(layer, head) for layer in range(n_layers) for head in range(n_heads)]
-    traces.append(go.Scatter(
-        x=[x[h * step + centre] for _, h in centres], y=[y[lay * step + centre] for lay, _ in centres],
-        mode="markers", marker=dict(size=max(8, min(40, 3 * n)), opacity=0), customdata=centres,
-        text=[f"Layer {lay + 1}, head {h + 1}: click to open" for lay, h in centres],
-        hovertemplate="%{text}<extra></extra>", showlegend=False, name="heads"))
-    fig = go.Figure(traces)
-    fig.update_xaxes(type="category", categoryorder="array", categoryarray=x, side="top", showgrid=False,
-                     zeroline=False, title="head", tickvals=[x[h * step + centre] for h in range(n_heads)],
-                     ticktext=[f"H{h + 1}" for h in range(n_heads)])
-    fig.update_yaxes(type="category", categoryorder="array", categoryarray=y, autorange="reversed", showgrid=False,
-                     zeroline=False, title="layer", tickvals=[y[lay * step + centre] for lay in range(n_layers)],
-                     ticktext=[f"L{lay + 1}" for lay in range(n_layers)], scaleanchor="x", constrain="domain")
-    title = "Every head of every layer (rows: queries, columns: keys in each map)"
+    title = f"Layer {layer + 1}: its {n_heads} heads (rows: queries, columns: keys)"
     if pooled_from:
-        title += f"<br><sup>{pooled_from} tokens pooled into {n} groups per map: a cell is the weight an average " \
-                 "query of its row group gives to all keys of its column group</sup>"
-    return base_layout(fig, title=title, height=int(150 + 850 * len(y) / len(x)))
+        title += f", {pooled_from} tokens pooled into {m} groups"
+    fig = head_grid(weights, tokens, scale=scale, columns=columns, title=title,
+                    titles=[f"Head {h + 1}" for h in range(n_heads)])
+    labels = distinct_labels(tokens)
+    for h, trace in enumerate(fig.data[:n_heads]):
+        trace.hovertemplate = f'Layer {layer + 1}, head {h + 1}: "%{{y}}" → "%{{x}}": {what} %{{z:.2f}}<extra></extra>'
+    for h in range(n_heads):
+        n = "" if h == 0 else str(h + 1)
+        fig.add_trace(go.Scatter(
+            x=[labels[m // 2]], y=[labels[m // 2]], xaxis=f"x{n}", yaxis=f"y{n}", mode="markers",
+            marker=dict(size=40, opacity=0), customdata=[[layer, h]], showlegend=False, name="heads",
+            text=[f"Layer {layer + 1}, head {h + 1}: click to open"], hovertemplate="%{text}<extra></extra>"))
+    # The width goes to the maps (about 70 px each on a phone): no word labels or axis titles beside them (the
+    # hover names both words), and the colour bar below.
+    fig.update_xaxes(showticklabels=False, title=None).update_yaxes(showticklabels=False, title=None)
+    fig.data[0].colorbar = dict(orientation="h", y=-0.02, yanchor="top", len=1, thickness=10)
+    rows = math.ceil(n_heads / columns)
+    title_lines = fig.layout.title.text.count("<br>")
+    return fig.update_layout(height=120 + 22 * title_lines + 170 * rows, margin_b=50)

@@ -128,7 +128,7 @@ def matrix_heatmap(
             showlegend=False,
             name="cells",
         ))
-    tick_font = 12 if max(n_rows, n_cols) <= 24 else 9
+    tick_font = 12 if max(n_rows, n_cols) <= 24 else 11  # never below 11 px: crowded labels are hidden instead
     col_ticks, row_ticks = _tick_positions(n_cols), _tick_positions(n_rows)
     xaxis = dict(
         title=dict(text=x_title), tickvals=col_ticks, ticktext=[cols[j] for j in col_ticks], side="top",

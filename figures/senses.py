@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from .matrix import matrix_heatmap, plot_text
+from .matrix import matrix_heatmap, plot_text, wrap
 from .style import PALETTE, base_layout
 
 
@@ -40,13 +40,19 @@ def sense_lines(same_mean, same_min, same_max, cross_mean, cross_min, cross_max,
     fig.update_yaxes(title="cosine similarity of the two vectors")
     fig.update_xaxes(title="vector taken after")
     fig.update_layout(legend=dict(orientation="h", x=0, y=-0.3, yanchor="top"))
-    return base_layout(fig, title="Pairs of sentences: mean cosine (line) and the range of all pairs (band)",
-                       height=420)
+    title = wrap("Pairs of sentences: mean cosine (line) and the range of all pairs (band)", 40)  # a phone's width
+    base_layout(fig, title=title, height=440)
+    return fig.update_layout(margin_t=60 + 22 * title.count("<br>"),
+                             title=dict(yref="container", y=1, yanchor="top", pad_t=10))
 
 
 def sense_matrix(cosines: np.ndarray, labels: Sequence[str], title: str) -> go.Figure:
-    """The N x N cosines of one layer, sentences as rows and columns (grouped by sense)."""
+    """The N x N cosines of one layer, sentences as rows and columns (grouped by sense).
+
+    ``labels`` are short names (``"F1"``): whole sentences as tick labels leave a phone no room for the cells,
+    so the page lists the sentences next to the chart.
+    """
     fig = matrix_heatmap(cosines, labels, labels, title=plot_text(title), scale="blues", value_format=".2f",
-                         hover="{row} · {col}: cosine {value}", square=True)
-    fig.update_xaxes(tickangle=-45)
+                         hover="{row} · {col}: cosine {value}", square=True, title_width=40)
+    fig.update_xaxes(tickangle=-90)
     return fig

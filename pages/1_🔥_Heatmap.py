@@ -3,7 +3,7 @@
 import streamlit as st
 
 from figures.style import SCALE_LABELS, SCALES
-from ui import heatmap_pretrained, heatmap_random, lesson
+from ui import heatmap_pretrained, heatmap_random, lesson, responsive
 from ui.exercises import exercise_params, render_exercises
 from ui.heatmap_common import TEXT_MAX_CHARS
 from ui.layout import setup_page
@@ -11,6 +11,7 @@ from ui.pickers import normalise_positions
 from ui.state import BoolParam, ChoiceParam, TextParam
 
 setup_page("Heatmap", "🔥")
+responsive.apply()
 
 PRESETS = {
     "The animal didn't cross the street because it was too tired.": "What does “it” refer to?",
@@ -77,7 +78,9 @@ st.radio("Mode", list(MODES), format_func=MODES.get, key=state.key("mode"), hori
 
 controls, canvas = st.columns([1, 2.3], gap="large")
 render = heatmap_pretrained.render if state["mode"] == "pretrained" else heatmap_random.render
-render(state, state["text"], controls, canvas)
+opened = responsive.opened_by_link(state, heatmap_random.SECTIONS | heatmap_pretrained.SECTIONS)
+with st.container():  # what varies with the mode and the input: the sections after it keep their place (and state)
+    render(state, state["text"], controls, canvas, opened)
 
 with controls.expander("Display", expanded=False):
     st.selectbox("Colour scale", list(SCALES), format_func=SCALE_LABELS.get, key=state.key("scale"),

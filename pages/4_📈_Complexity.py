@@ -6,7 +6,7 @@ import streamlit as st
 
 from attention.measure import BLOCK_K, BLOCK_Q, call_bytes
 from figures.complexity import theory_figures
-from ui import complexity_live, complexity_online, complexity_results, lesson
+from ui import complexity_live, complexity_online, complexity_results, lesson, responsive
 from ui.charts import cached_figure
 from ui.complexity_run import MEMORY_ENV, TIME_ENV, Settings, memory_budget_bytes, time_budget_s
 from ui.exercises import exercise_params, render_exercises
@@ -15,6 +15,7 @@ from ui.layout import setup_page
 from ui.state import BoolParam, IntParam, PageState
 
 setup_page("Complexity", "📈")
+responsive.apply()
 
 N_OPTIONS = [2**p for p in range(6, 15)]  # 64 … 16384
 D_OPTIONS = [16, 32, 64, 128, 256]
@@ -32,6 +33,19 @@ state = PageState(
     ],
 )
 state.restore()
+# Collapsible sections (a phone sees the page's outline first) and the URL parameters set in each: a link
+# that changes one opens its section. Choosing the sizes and measuring stay open: they are the page's action.
+SECTIONS = {
+    "2 · What theory predicts": (),
+    "4 · Attention versus a recurrent network": (),
+    "5 · At GPU scale: the memory wall": ("gpu_causal",),
+    "6 · How tiled attention escapes the memory wall: the online softmax": ("step", "seed"),
+}
+opened = responsive.opened_by_link(state, SECTIONS)
+
+
+def section(title: str):
+    return st.expander(f"**{title}**", expanded=opened[title])
 
 
 def nearest(value: int, options: list[int]) -> int:
@@ -82,42 +96,44 @@ def chosen() -> tuple[list[int], int, int]:
 ns, d, heads = chosen()
 budget, seconds = memory_budget_bytes(), time_budget_s()
 
-st.header("2 · What theory predicts")
-flops_fig, memory_fig = cached_figure(theory_figures, N_OPTIONS, d, heads, [call_bytes("naive", n, d, heads) for n in N_OPTIONS],
-                                       [call_bytes("tiled", n, d, heads) for n in N_OPTIONS], budget)
-left, right = st.columns(2)
-left.plotly_chart(flops_fig, width="stretch", key="complexity_theory_flops")
-right.plotly_chart(memory_fig, width="stretch", key="complexity_theory_memory")
-st.caption(f"Tiled attention here works on tiles of {BLOCK_Q} queries × {BLOCK_K} keys: its extra memory is one "
-           "tile of scores and a few small buffers per block of queries, the same for every n, plus the n × d output.")
+with section("2 · What theory predicts"):
+    flops_fig, memory_fig = cached_figure(theory_figures, N_OPTIONS, d, heads,
+                                          [call_bytes("naive", n, d, heads) for n in N_OPTIONS],
+                                          [call_bytes("tiled", n, d, heads) for n in N_OPTIONS], budget)
+    left, right = st.columns(2)
+    left.plotly_chart(flops_fig, width="stretch", key="complexity_theory_flops")
+    right.plotly_chart(memory_fig, width="stretch", key="complexity_theory_memory")
+    st.caption(f"Tiled attention here works on tiles of {BLOCK_Q} queries × {BLOCK_K} keys: its extra memory is "
+               "one tile of scores and a few small buffers per block of queries, the same for every n, plus the "
+               "n × d output.")
 
 st.header("3 · Measure it on this server")
-complexity_results.render_refusals(ns, d, heads, budget)
-st.caption(f"Measurements run one at a time on this server, first come first served, and each stops after about "
-           f"{seconds:g} s with what it measured by then. If others are measuring, you see your place in the queue; "
-           "if someone asked for the same sizes just before you, you watch their run live. Timings are never cached: "
-           "a run's numbers go only to the students who asked while it was queued or running. (The person who "
-           f"deploys the app sets the limits with {MEMORY_ENV} and {TIME_ENV}.)")
-# on_click: the request joins the queue at the very start of the rerun (first come, first served)
-st.button("▶️ Run measurement", type="primary", key="complexity_run",
-          on_click=lambda: complexity_live.request(Settings.from_page(*chosen(), D_OPTIONS)))
-status_box = st.empty()
-waiting = complexity_live.show(status_box)
-results = st.session_state.get(complexity_live.RESULTS_KEY)
-if results is not None:
-    complexity_results.render_measurements(results)
-elif not waiting:
-    st.info("Press **Run measurement** to time naive and tiled attention, and a small RNN, for the sizes above: "
-            f"at most about {seconds:g} s once it is your turn.", icon="▶️")
+# One container for what varies (refusals, queue, results): the sections below keep their place (and stay open).
+with st.container():
+    complexity_results.render_refusals(ns, d, heads, budget)
+    st.caption(f"Measurements run one at a time on this server, first come first served, and each stops after about "
+               f"{seconds:g} s with what it measured by then. If others are measuring, you see your place in the queue; "
+               "if someone asked for the same sizes just before you, you watch their run live. Timings are never cached: "
+               "a run's numbers go only to the students who asked while it was queued or running. (The person who "
+               f"deploys the app sets the limits with {MEMORY_ENV} and {TIME_ENV}.)")
+    # on_click: the request joins the queue at the very start of the rerun (first come, first served)
+    st.button("▶️ Run measurement", type="primary", key="complexity_run",
+              on_click=lambda: complexity_live.request(Settings.from_page(*chosen(), D_OPTIONS)))
+    status_box = st.empty()
+    waiting = complexity_live.show(status_box)
+    results = st.session_state.get(complexity_live.RESULTS_KEY)
+    if results is not None:
+        complexity_results.render_measurements(results)
+    elif not waiting:
+        st.info("Press **Run measurement** to time naive and tiled attention, and a small RNN, for the sizes above: "
+                f"at most about {seconds:g} s once it is your turn.", icon="▶️")
 
-st.header("4 · Attention versus a recurrent network")
-complexity_results.render_rnn(results, results["settings"]["ns"] if results else ns)
-
-st.header("5 · At GPU scale: the memory wall")
-complexity_results.render_gpu(state)
-
-st.header("6 · How tiled attention escapes the memory wall: the online softmax")
-complexity_online.render(state)
+with section("4 · Attention versus a recurrent network"):
+    complexity_results.render_rnn(results, results["settings"]["ns"] if results else ns)
+with section("5 · At GPU scale: the memory wall"):
+    complexity_results.render_gpu(state)
+with section("6 · How tiled attention escapes the memory wall: the online softmax"):
+    complexity_online.render(state)
 
 render_exercises(state)
 lesson.closing("Complexity", state)

@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from figures.academic import mask_figure, sentence_matrix
-from figures.fit import CELL_FONT, fixed_cell_font, values_fit_from, x_labels_fit_from
+from figures.fit import (
+    CELL_FONT,
+    HIDDEN,
+    fixed_cell_font,
+    values_fit_from,
+    x_labels_fit_from,
+    y_labels_fit_from,
+)
 from figures.matrix import matrix_heatmap
 from figures.steps import signed_matrix, weights_figure
 from ui.responsive import _hide_below
@@ -17,7 +24,7 @@ WORDS = "The animal didn't cross the street because it was too tired .".split()
 
 
 def labelled(n: int) -> list[str]:
-    return [f"{i}: {w}" for i, w in enumerate((WORDS * 2)[:n])]
+    return [f"{i}: {w}" for i, w in enumerate((WORDS * 6)[:n])]
 
 
 def test_a_small_matrix_shows_its_numbers_on_a_phone_and_a_large_one_only_when_wide():
@@ -57,4 +64,16 @@ def test_the_css_hides_exactly_below_the_estimated_widths():
     assert f"max-width: {x_labels_fit_from(fig) - 0.02}px) {{ .st-key-fit-w g[class^=\"x\"]" in css
     assert ':not([class*="cb"])' in css  # a horizontal colour bar keeps its numbers
     assert _hide_below(matrix_heatmap(np.zeros((2, 2)), show_values=False, col_labels=["a", "b"]), "k") \
-        .count("@container") == 1  # labels only
+        .count("@container") == 2  # labels only: x and (a square map's) y
+
+
+def test_the_rows_of_a_square_map_are_labelled_only_where_they_stand_apart():
+    """A square map's rows are as tall as its columns are wide: 64 words on a phone leave ~4 px a row."""
+    dense = matrix_heatmap(np.full((64, 64), 1 / 64), labelled(64), labelled(64))
+    assert dense.layout.yaxis.tickfont.size >= 11  # never shrunk below readable: hidden instead
+    assert PHONE < y_labels_fit_from(dense) < 1000  # labels on a desktop, none on a phone
+    assert y_labels_fit_from(matrix_heatmap(np.full((8, 8), 0.125), labelled(8), labelled(8))) < PHONE
+    flat = matrix_heatmap(np.full((64, 64), 1 / 64), labelled(64), labelled(64), square=False)
+    assert y_labels_fit_from(flat) == 0  # its rows have the figure's height, whatever the width
+    squeezed = matrix_heatmap(np.full((64, 64), 1 / 64), labelled(64), labelled(64), height=300)
+    assert y_labels_fit_from(squeezed) == HIDDEN  # too short at any width: never drawn over each other

@@ -11,7 +11,7 @@ from figures.heatmap import (
     attention_heatmap,
     distinct_labels,
     head_grid,
-    head_mosaic,
+    layer_heads,
     row_bars,
 )
 from figures.style import MASK_COLOUR, MASK_MARK, PALETTE, colorscale
@@ -131,52 +131,34 @@ def test_row_bars_show_one_row_with_the_picked_key_highlighted():
     assert dense.data[0].text is None  # 64 numbers would overlap
 
 
-def test_head_mosaic_places_every_head_and_carries_its_address():
-    weights = np.random.default_rng(1).dirichlet(np.ones(3), size=(2, 4, 3))  # (L=2, H=4, n, n)
-    fig = head_mosaic(weights, ["[CLS]", "hi", "[SEP]"])
+def test_layer_heads_places_every_head_of_its_layer_and_carries_its_address():
+    weights = np.random.default_rng(1).dirichlet(np.ones(3), size=(12, 3))  # (H=12, n, n) of layer 2 (0-based 1)
+    fig = layer_heads(weights, ["[CLS]", "hi", "[SEP]"], 1)
     maps = [t for t in fig.data if t.type == "heatmap"]
-    assert len(maps) == 8
-    np.testing.assert_allclose(np.asarray(maps[1 * 4 + 2].z, dtype=float), weights[1, 2], rtol=1e-6)  # layer 1, head 2
-    markers = fig.data[-1]
-    assert [list(c) for c in markers.customdata][6] == [1, 2]  # the click address stays 0-based
+    assert len(maps) == 12
+    np.testing.assert_allclose(np.asarray(maps[2].z, dtype=float), weights[2], rtol=1e-6)  # z[i][j]: query i, key j
+    assert all((m.zmin, m.zmax) == (0, 1) for m in maps)  # fixed: maps are comparable across heads and texts
+    markers = [t for t in fig.data if t.type == "scatter"]
+    assert [list(m.customdata[0]) for m in markers] == [[1, h] for h in range(12)]  # the click address: 0-based
     # shown to students numbered from 1, like every other title, caption and file name of the page
-    assert list(fig.layout.xaxis.ticktext) == ["H1", "H2", "H3", "H4"]
-    assert list(fig.layout.yaxis.ticktext) == ["L1", "L2"]
-    assert markers.text[6] == "Layer 2, head 3: click to open"
-    assert maps[6].hovertemplate.startswith('Layer 2, head 3: "%{y}" → "%{x}": weight %{z:.2f}')
-    # the marker sits on its own map: its categories are that map's
-    assert markers.x[6] in maps[6].x and markers.y[6] in maps[6].y
+    assert [a.text for a in fig.layout.annotations] == [f"Head {h}" for h in range(1, 13)]
+    assert fig.layout.title.text.startswith("Layer 2: its 12 heads")
+    assert markers[2].text[0] == "Layer 2, head 3: click to open"
+    assert maps[2].hovertemplate.startswith('Layer 2, head 3: "%{y}" → "%{x}": weight %{z:.2f}')
+    # each marker sits on its own map: same axes, and one of that map's categories
+    assert (markers[2].xaxis, markers[2].yaxis) == (maps[2].xaxis, maps[2].yaxis) == ("x3", "y3")
+    assert markers[2].x[0] in maps[2].x and markers[2].y[0] in maps[2].y
+    # four maps a row, three rows: on a phone each map is about 65 px wide, not a 20 px stamp
+    assert fig.layout.xaxis4.domain[0] > 0.7 and fig.layout.yaxis5.domain[1] < fig.layout.yaxis.domain[0]
+    assert [t.showscale for t in maps] == [True] + [False] * 11  # one colour bar
 
 
-def test_head_mosaic_orientation_and_fixed_range():
-    # Each map is asymmetric: query i puts 0.3 on key (i + 1) mod n, a shifted diagonal that a transposed or
-    # flipped map would show elsewhere.
-    n = 4
-    weights = np.zeros((2, 3, n, n))
-    weights[:] = np.roll(np.eye(n), 1, axis=1) * 0.3 + 0.7 / n * np.eye(n)  # max 0.475: auto would stretch it
-    weights[1, 2] = np.eye(n)
-    fig = head_mosaic(weights, list("abcd"))
-    maps = [t for t in fig.data if t.type == "heatmap"]
-    for k, heat in enumerate(maps):
-        layer, head = divmod(k, 3)
-        assert (heat.zmin, heat.zmax) == (0, 1)  # fixed: maps are comparable across heads and texts
-        z = np.asarray(heat.z, dtype=float)
-        np.testing.assert_allclose(z, weights[layer, head], rtol=1e-6)  # z[i][j]: query i (row), key j (column)
-        assert [c.rstrip("\u200b") for c in heat.y] == list("abcd") == [c.rstrip("\u200b") for c in heat.x]
-    assert fig.layout.yaxis.autorange == "reversed" and fig.layout.xaxis.side == "top"  # first query on top
-    categories = list(fig.layout.xaxis.categoryarray)
-    assert len(set(categories)) == len(categories) == 3 * n + 2  # distinct words, a blank between maps
-    assert categories.index(maps[1].x[0]) == n + 1  # head 2 starts after head 1 and a gap
-    assert [t.showscale for t in maps] == [True] + [False] * 5  # one colour bar
-
-
-def test_head_mosaic_sends_no_per_cell_text_even_for_long_texts():
-    fig = head_mosaic(np.full((6, 12, 32, 32), 1 / 32), [f"w{i}" for i in range(32)])
+def test_layer_heads_of_a_long_text_say_they_are_pooled_and_send_no_per_cell_text():
+    fig = layer_heads(np.full((12, 32, 32), 1 / 32), [f"tokens {i}" for i in range(32)], 0, pooled_from=128)
     assert all(t.text is None for t in fig.data if t.type == "heatmap")
-    assert len(fig.to_json()) < 600_000  # 73,728 cells: the numbers and 600 labels, no text per cell
-    pooled = head_mosaic(np.full((2, 2, 4, 4), 0.25), ["g0", "g1", "g2", "g3"], pooled_from=128)
-    assert "pooled weight" in pooled.data[0].hovertemplate
-    assert "128 tokens pooled into 4 groups" in pooled.layout.title.text
+    assert "pooled weight" in fig.data[0].hovertemplate
+    assert "128 tokens pooled into 32 groups" in fig.layout.title.text.replace("<br>", " ")
+    assert len(fig.to_json()) < 300_000
 
 
 def test_head_grid_orientation_and_fixed_range():

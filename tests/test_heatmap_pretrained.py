@@ -60,7 +60,7 @@ def test_pretrained_previous_token_head():
     assert np.diagonal(z, offset=-1)[1:].min() > 0.99  # every word looks at the word before it
     assert any("Attention is not explanation" in i.value for i in at.info)
     titles = [s["layout"]["title"]["text"] for s in chart_specs(at)]
-    assert any("Every head of every layer" in t for t in titles)
+    assert any(t.startswith("Layer 1: its 12 heads") for t in titles)  # the overview shows the page's layer
 
 
 def test_layers_and_heads_are_numbered_from_1_everywhere():
@@ -69,13 +69,30 @@ def test_layers_and_heads_are_numbered_from_1_everywhere():
     assert at.select_slider(key="heatmap.pt_head").options == [str(i) for i in range(1, 13)]
     assert chart_specs(at)[0]["layout"]["title"]["text"] == "Layer 1, head 3"
     assert "of layer 1, head 3 (d_k = 32)" in texts(at) and "Layer 1, head 3, the model's real weights" in texts(at)
-    mosaic = chart(at, "Every head of every layer")
-    assert mosaic["layout"]["xaxis"]["ticktext"][:2] == ["H1", "H2"] and mosaic["layout"]["yaxis"]["ticktext"][0] == "L1"
+    overview = chart(at, "Layer 1: its 12 heads")
+    assert [a["text"] for a in overview["layout"]["annotations"]][:2] == ["Head 1", "Head 2"]
     layers = chart(at, "The mean of the 12 heads")
-    assert [a["text"] for a in layers["layout"]["annotations"]][0] == "Layer 1: mean of 12 heads"
+    assert [a["text"] for a in layers["layout"]["annotations"]][0] == "Layer 1"
     assert not re.search(r"\b(layer|Layer|head|Head) 0\b", texts(at))  # nothing shown 0-based
     view = url_view(at, "heatmap")  # the link leaves the defaults (layer 0, head 2: shown as 1 and 3) out
     assert (view["layer"], view["pt_head"]) == ("0", "2")
+
+
+def test_the_overview_shows_one_layer_and_its_picker_is_the_page_layer():
+    """Phone form of the 72 heads: one layer's 12 maps at a time; picking a layer there moves the page's Layer
+    (slider, map, URL), and the slider moves the overview."""
+    at = run({"layer": "1", "pt_head": "4"})
+    picker = at.button_group(key="heatmap.overview_layer")
+    assert picker.value == 1 and chart(at, "Layer 2: its 12 heads")
+    picker.set_value(4).run()
+    assert not at.exception
+    assert at.select_slider(key="heatmap.layer").value == 4  # shown as "5"
+    assert chart_specs(at)[0]["layout"]["title"]["text"] == "Layer 5, head 5"
+    z = plotly_array(chart(at, "Layer 5: its 12 heads")["data"][4]["z"]).astype(float)
+    np.testing.assert_allclose(z, main_heatmap(at)[0], atol=1e-6)  # head 5 of the overview is the map above
+    assert at.query_params["layer"] in ("4", ["4"])
+    at.select_slider(key="heatmap.layer").set_value(1).run()
+    assert at.button_group(key="heatmap.overview_layer").value == 1 and chart(at, "Layer 2: its 12 heads")
 
 
 def test_hidden_special_tokens_every_number_is_labelled_and_agrees_with_the_map():

@@ -34,7 +34,10 @@ def unique_labels(tokens: Sequence[str]) -> list[str]:
 
 
 def clickable_chart(fig, key: str, on_cell: Callable[[int, int], None]) -> None:
-    """Draw a figure from ``figures.matrix.matrix_heatmap(clickable=True)``; a click calls ``on_cell(row, col)``."""
+    """Draw a figure from ``figures.matrix.matrix_heatmap(clickable=True)``; a click calls ``on_cell(row, col)``.
+
+    Wrap it in ``ui.responsive.fit_box`` (same key) so that its numbers and crowded labels give way on a phone:
+    a tap still reads a cell, and the page's detail panel spells out the picked one."""
 
     def clicked() -> None:
         event = st.session_state.get(key) or {}

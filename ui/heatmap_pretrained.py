@@ -19,12 +19,13 @@ from attention.pretrained_findings import (
     pool_attention,
     previous_token_score,
 )
-from figures.heatmap import MOSAIC_CELLS, attention_heatmap, head_grid, head_mosaic
+from figures.heatmap import MOSAIC_CELLS, attention_heatmap, head_grid, layer_heads
 from ui import heatmap_senses, heatmap_tour
 from ui.glossary_terms import tip
 from ui.heatmap_common import CHART_CONFIG, clickable_chart, detail_panel, unique_labels, weights_csv
 from ui.heatmap_tour import CLARK, STOPS, TOUR, apply_stop, tour_note
 from ui.pickers import clamp_positions, position, word_picker
+from ui.responsive import chart, fit_box
 from ui.state import BoolParam, ChoiceParam, IntParam, PageState
 
 LAYERS, HEADS = 6, 12
@@ -34,7 +35,10 @@ PARAMS = [
     BoolParam("hide_special", False),
     ChoiceParam("tour", "free", tuple(TOUR)),
 ]
-__all__ = ["PARAMS", "load", "encode", "render", "follow_tour"]
+OVERVIEW = "Every head, one layer at a time"
+SENSES_SECTION = "🍎 One word, two meanings"
+SECTIONS = {OVERVIEW: (), SENSES_SECTION: ()}  # collapsible sections: a phone sees the page's outline first
+__all__ = ["PARAMS", "SECTIONS", "load", "encode", "render", "follow_tour"]
 
 
 def load() -> model.Encoder | str:
@@ -132,7 +136,10 @@ def _controls(state: PageState, controls) -> None:
                                   "rest of the weight is shared; the arithmetic below shows both numbers."))
 
 
-def render(state: PageState, text: str, controls, canvas) -> None:
+def render(state: PageState, text: str, controls, canvas, opened: dict[str, bool] | None = None) -> None:
+    """Draw the mode: widgets in ``controls``, the head's map in ``canvas``, the rest below in sections
+    (``opened``: which of :data:`SECTIONS` start open)."""
+    opened = opened or {}
     encoder = load()
     if isinstance(encoder, str):
         canvas.error(f"The pretrained model is not available on this server. {encoder}", icon="📦")
@@ -182,40 +189,46 @@ def render(state: PageState, text: str, controls, canvas) -> None:
         picked=(state["row"], state["col"]),
     )
     with canvas:
-        clickable_chart(fig, "pretrained_chart", pick_cell)
+        with fit_box(fig, "pretrained_chart"):
+            clickable_chart(fig, "pretrained_chart", pick_cell)
     canvas.caption(f"{where}, the model's real weights (word rows only, before any hiding): mean weight on the "
                    + _scores_note(full, tokens) + ".")
     canvas.download_button("⬇️ Download this head's weights (CSV)", weights_csv(shown, shown_tokens),
                            file_name=f"minilm_layer{layer + 1}_head{head + 1}{'_words_only' if hide else ''}.csv",
                            mime="text/csv")
-    st.info(
-        "**Attention is not explanation.** These weights say where a head *looked*, not why the model "
-        "decided anything: other heads, the feed-forward layers and the residual stream all change the result, "
-        "and different weights can give the same output (Jain & Wallace 2019; Wiegreffe & Pinter 2019).",
-        icon="⚠️",
-    )
+    with st.container():  # its length varies ([CLS]/[SEP] hidden or not): the sections below keep their place
+        st.info(
+            "**Attention is not explanation.** These weights say where a head *looked*, not why the model "
+            "decided anything: other heads, the feed-forward layers and the residual stream all change the result, "
+            "and different weights can give the same output (Jain & Wallace 2019; Wiegreffe & Pinter 2019).",
+            icon="⚠️",
+        )
 
-    st.subheader("🔍 Take one row apart")
-    p1, p2 = st.columns(2)
-    labels = unique_labels(shown_tokens)
-    row = word_picker(p1, "Query token (row)", labels, state, "row")
-    col = word_picker(p2, "Key token (column)", labels, state, "col")
-    if keep is not None:
-        row, col = int(keep[row]), int(keep[col])
-    head_view = enc.head(layer, head)
-    detail_panel(tokens, head_view.q, head_view.k, row, col, keep=keep, key="pretrained_detail",
-                 head_label=f"layer {layer + 1}, head {head + 1} (d_k = {head_view.q.shape[1]})")
+        st.subheader("🔍 Take one row apart")
+        p1, p2 = st.columns(2)
+        labels = unique_labels(shown_tokens)
+        row = word_picker(p1, "Query token (row)", labels, state, "row")
+        col = word_picker(p2, "Key token (column)", labels, state, "col")
+        if keep is not None:
+            row, col = int(keep[row]), int(keep[col])
+        head_view = enc.head(layer, head)
+        detail_panel(tokens, head_view.q, head_view.k, row, col, keep=keep, key="pretrained_detail",
+                     head_label=f"layer {layer + 1}, head {head + 1} (d_k = {head_view.q.shape[1]})")
+    with st.expander(f"**{OVERVIEW}**: all 72 heads, and each layer's mean", expanded=opened.get(OVERVIEW, False)):
+        _overview(state, enc)
+    with st.expander(f"**{SENSES_SECTION}**: does the model tell the fruit from the company?",
+                     expanded=opened.get(SENSES_SECTION, False)):
+        heatmap_senses.render(encode)
 
-    _overview(state, enc)
-    heatmap_senses.render(encode)
+
+OVERVIEW_LAYER = "heatmap.overview_layer"  # the overview's layer picker: it moves the page's Layer with it
 
 
 def _overview(state: PageState, enc: model.Encoding) -> None:
     tokens, n = list(enc.tokens), enc.n_tokens
-    st.subheader("The whole model at a glance")
     pooled = n > MOSAIC_CELLS
-    st.caption("All 72 heads of this text, one small map each, numbered as above. Click a map (or use the Layer "
-               "and Head sliders) to open it above. " + _glance_note(enc)
+    st.caption("The 12 heads of one layer on this text, one small map each, numbered as above. Pick a layer here (it "
+               "is the page's *Layer*), then tap a map (or use the Head slider) to open it above. " + _glance_note(enc)
                + (f" The text has {n} tokens, so the small maps here are pooled to {MOSAIC_CELLS} × {MOSAIC_CELLS} "
                   "groups of neighbouring tokens; the map you open above is exact." if pooled else ""))
 
@@ -226,17 +239,27 @@ def _overview(state: PageState, enc: model.Encoding) -> None:
             state.set("layer", int(data[0]))
             state.set("pt_head", int(data[1]))
 
+    def layer_picked() -> None:
+        picked = st.session_state.get(OVERVIEW_LAYER)
+        if picked is not None:
+            state.set("layer", int(picked))
+
+    layer = state["layer"]
+    if st.session_state.get(OVERVIEW_LAYER) != layer:
+        st.session_state[OVERVIEW_LAYER] = layer  # the picker shows the page's layer (slider, link, a tapped map)
+    st.segmented_control("Layer", list(range(LAYERS)), format_func=lambda i: str(i + 1), key=OVERVIEW_LAYER,
+                         required=True, on_change=layer_picked, help="The same layer as the Layer slider above.")
     maps, layers, labels = enc.attentions, head_average(enc.attentions), tokens
     if pooled:
         maps, edges = pool_attention(maps, MOSAIC_CELLS)
         layers, labels = pool_attention(layers, MOSAIC_CELLS)[0], group_labels(edges)
-    st.plotly_chart(head_mosaic(maps, labels, scale=state["scale"], pooled_from=n if pooled else None),
-                    width="stretch", key="pretrained_overview", on_select=clicked, selection_mode="points",
-                    config=CHART_CONFIG)
-    st.plotly_chart(head_grid(layers, labels, scale=state["scale"], columns=3,
-                              title="The mean of the 12 heads of each layer (rows: queries, columns: keys)"
-                                    + (" · pooled like the maps above" if pooled else ""),
-                              titles=[f"Layer {lay + 1}: mean of 12 heads" for lay in range(LAYERS)]),
-                    width="stretch", key="pretrained_layers", config=CHART_CONFIG)
+    chart(layer_heads(maps[layer], labels, layer, scale=state["scale"], pooled_from=n if pooled else None),
+          "pretrained_overview", on_select=clicked, selection_mode="points", config=CHART_CONFIG)
+    st.subheader("The mean of each layer's heads")
+    chart(head_grid(layers, labels, scale=state["scale"], columns=3,
+                    title="The mean of the 12 heads of each layer (rows: queries, columns: keys)"
+                          + (" · pooled like the maps above" if pooled else ""),
+                    titles=[f"Layer {lay + 1}" for lay in range(LAYERS)]),
+          "pretrained_layers", config=CHART_CONFIG)
     st.caption("A layer does not average its heads: it concatenates their 12 outputs and mixes them with a "
                "learned matrix W_O. These means are only a summary for the eye.")

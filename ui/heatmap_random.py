@@ -22,6 +22,7 @@ from ui.heatmap_common import (
     weights_csv,
 )
 from ui.pickers import clamp_positions, word_picker
+from ui.responsive import chart, fit_box
 from ui.state import BoolParam, FloatParam, IntParam, PageState
 
 MAX_SEED = 999_999
@@ -37,6 +38,11 @@ PARAMS = [
     IntParam("row", 7, 0, MAX_TOKENS - 1),
     IntParam("col", 1, 0, MAX_TOKENS - 1),
 ]
+SETTINGS = "⚙️ Model settings: seed, heads, sizes, temperature, mask"
+GRID = "Every head side by side"
+# Collapsible sections (a phone sees the page's outline first) and the URL parameters set in each: a link
+# that changes one opens its section (see ui.responsive.opened_by_link).
+SECTIONS = {SETTINGS: ("seed", "heads", "d_model", "d_k", "temp", "causal"), GRID: ("heads",)}
 _N_TEXT = "heatmap._n_follows"  # the sentence that "Words used" was last set for
 
 
@@ -108,7 +114,7 @@ def sentence_tokens(text: str, canvas) -> list[str]:
         return every[:MAX_TOKENS]
 
 
-def _controls(state: PageState, controls) -> None:
+def _controls(state: PageState, controls, opened: dict[str, bool]) -> None:
     def new_draw() -> None:
         state.set("seed", int(np.random.default_rng().integers(0, MAX_SEED + 1)))
 
@@ -121,9 +127,10 @@ def _controls(state: PageState, controls) -> None:
     with controls:
         st.button("🎲 Generate Heatmap", on_click=new_draw, type="primary", width="stretch",
                   help="Draw new random embeddings and projections (a new seed).")
-        state.int_input("seed", "Seed", help=tip("seed"))
         st.slider("Words used (sequence length)", 2, MAX_TOKENS, key=state.key("n"),
                   help="A new sentence uses all its words (up to 64); move this to use only the first ones.")
+    with controls.expander(SETTINGS, expanded=opened.get(SETTINGS, False)):
+        state.int_input("seed", "Seed", help=tip("seed"))
         st.slider("Heads", 1, 8, key=state.key("heads"),
                   help=tip("head", "Several independent attentions side by side, each with its own W_Q, W_K, W_V."))
         if state["heads"] > 1:
@@ -142,9 +149,11 @@ def _controls(state: PageState, controls) -> None:
                                           "Off (BERT-style): every word sees the whole sentence."))
 
 
-def render(state: PageState, text: str, controls, canvas) -> None:
-    """Draw the mode: widgets in the ``controls`` column, the heatmap in ``canvas``, the rest below."""
-    _controls(state, controls)
+def render(state: PageState, text: str, controls, canvas, opened: dict[str, bool] | None = None) -> None:
+    """Draw the mode: widgets in the ``controls`` column, the heatmap in ``canvas``, the rest below.
+    ``opened``: which of :data:`SECTIONS` start open."""
+    opened = opened or {}
+    _controls(state, controls, opened)
     all_tokens = sentence_tokens(text, canvas)
     if not all_tokens:
         return
@@ -189,19 +198,20 @@ def render(state: PageState, text: str, controls, canvas) -> None:
         picked=(state["row"], state["col"]), masked=masked,
     )
     with canvas:
-        clickable_chart(fig, "heatmap_chart", pick_cell)
+        with fit_box(fig, "heatmap_chart"):
+            clickable_chart(fig, "heatmap_chart", pick_cell)
     canvas.download_button(
         "⬇️ Download these weights (CSV)", weights_csv(shown, tokens),
         file_name="attention_weights_" + ("average.csv" if average else f"head{max(view, 1)}.csv"),
         mime="text/csv", help="The figure itself: use the camera icon in the chart's toolbar (PNG).",
     )
     if heads > 1:
-        st.plotly_chart(
-            cached_figure(head_grid, np.concatenate([result.weights, result.mean_weights[None]]), tokens,
-                      scale=state["scale"], auto_range=state["auto"], masked=masked,
-                      titles=[f"Head {h + 1}" for h in range(heads)] + ["Average"]),
-            width="stretch", key="head_grid", config=CHART_CONFIG,
-        )
+        # a fixed label: a label that changed with the heads would shut the section
+        with st.expander(f"**{GRID}**: each head's map and their average", expanded=opened.get(GRID, False)):
+            chart(cached_figure(head_grid, np.concatenate([result.weights, result.mean_weights[None]]), tokens,
+                                scale=state["scale"], auto_range=state["auto"], masked=masked,
+                                titles=[f"Head {h + 1}" for h in range(heads)] + ["Average"]),
+                  "head_grid", config=CHART_CONFIG)
 
     st.subheader("🔍 Take one row apart")
     p1, p2 = st.columns(2)

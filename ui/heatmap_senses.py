@@ -22,6 +22,7 @@ from figures.heatmap import row_bars
 from figures.senses import layer_names, sense_lines, sense_matrix
 from ui.heatmap_common import CHART_CONFIG
 from ui.heatmap_tour import apple_cell
+from ui.responsive import chart
 
 ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"]
 
@@ -92,7 +93,6 @@ def findings(sim: SenseSimilarity, positions: list[int]) -> list[str]:
 
 
 def render(encode: Callable[[str], Encoding]) -> None:
-    st.subheader("🍎 One word, two meanings")
     layer, head = DISAMBIGUATION.layer, DISAMBIGUATION.head
     picks = []
     for column, sentence in zip(st.columns(2), DISAMBIGUATION.sentences):
@@ -119,8 +119,7 @@ def render(encode: Callable[[str], Encoding]) -> None:
     for paragraph in findings(sim, positions):
         st.markdown(paragraph)
     with st.expander(f"Every pair after the last layer ({layer_names(sim.same_mean.size - 1)[-1]})"):
-        labels = [f"{SENSES.senses[s][0].upper()}{k + 1}: {t}" for k, (s, t) in
-                  enumerate(zip(SENSES.labels, SENSES.flat))]
-        st.plotly_chart(sense_matrix(sim.cosines[-1], labels, "Cosine of apple's vectors, sentence by sentence "
-                                     "(F = fruit, C = company)"), width="stretch", key="apple_pairs",
-                        config=CHART_CONFIG)
+        names = [f"{SENSES.senses[s][0].upper()}{k + 1}" for k, s in enumerate(SENSES.labels)]
+        chart(sense_matrix(sim.cosines[-1], names, "Cosine of apple's vectors, sentence by sentence "
+                           "(F = fruit, C = company)"), "apple_pairs", config=CHART_CONFIG)
+        st.markdown("  \n".join(f"**{name}**: {text}" for name, text in zip(names, SENSES.flat)))

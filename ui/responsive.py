@@ -44,7 +44,7 @@ from collections.abc import Iterable, Iterator
 import plotly.graph_objects as go
 import streamlit as st
 
-from figures.fit import fixed_cell_font, values_fit_from, x_labels_fit_from
+from figures.fit import fixed_cell_font, values_fit_from, x_labels_fit_from, y_labels_fit_from
 from ui.state import PageState
 
 _SCROLLERS = (
@@ -99,10 +99,12 @@ def apply() -> None:
 
 
 def _hide_below(fig: go.Figure, key: str) -> str:
-    """CSS that hides ``fig``'s cell values and x tick labels in container ``key`` below the widths they need."""
+    """CSS that hides ``fig``'s cell values, x tick labels and (square maps) y tick labels in container ``key``
+    below the widths they need."""
     rules = []
     for width, what in ((values_fit_from(fig), ".heatmap-label"),
-                        (x_labels_fit_from(fig), 'g[class^="x"][class$="tick"]:not([class*="cb"]) > text')):
+                        (x_labels_fit_from(fig), 'g[class^="x"][class$="tick"]:not([class*="cb"]) > text'),
+                        (y_labels_fit_from(fig), 'g[class^="y"][class$="tick"]:not([class*="cb"]) > text')):
         if width:  # x ticks: "xtick", "x2tick"; not a colour bar's ("xcb…tick")
             rules.append(f"@container (max-width: {width - 0.02}px) {{ .st-key-{key} {what} {{ display: none; }} }}")
     return "<style>" + "\n".join(rules) + "</style>" if rules else ""

@@ -9,6 +9,7 @@ from attention.translation.store import checkpoint, shipped
 from figures.translation import cross_attention_heatmap, loss_curves, smooth
 from ui.charts import cached_figure
 from ui.heatmap_common import CHART_CONFIG
+from ui.responsive import chart
 from ui.state import PageState
 from ui.translation import Reading, checkpoint_steps, translate, verdict, word_line
 
@@ -46,7 +47,7 @@ def render(state: PageState, reading: Reading) -> None:
     with map_col:
         fig = cached_figure(cross_attention_heatmap, weights, words, fed, gold=reading.pair.alignment if reading.pair else None,
                                       title=f"Cross-attention at {format_step(state['step'])}", clickable=False)
-        st.plotly_chart(fig, width="stretch", key="learn_map", config=CHART_CONFIG)
+        chart(fig, "learn_map", config=CHART_CONFIG)
         st.caption(("Here the decoder is fed the reference translation word by word, as in training, so every "
                     "step's map has the same rows." if reference else
                     "Rows: this checkpoint's own translation (the grammar has no reference for this sentence).")

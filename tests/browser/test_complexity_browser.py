@@ -19,6 +19,7 @@ from .harness import (
     stop_server,
     wait_for_rerun,
 )
+from .layout_metrics import open_every_expander
 
 pytestmark = pytest.mark.browser
 
@@ -53,6 +54,7 @@ def wait_for_charts(page, present=(), absent=(), timeout: int = RERUN_TIMEOUT_MS
 def test_complexity_deep_link_run_and_step_through(page, app_server):
     open_app(page, app_server, "Complexity", {"n_min": "64", "n_max": "256", "d": "16", "heads": "2", "step": "2"})
     assert_no_exception(page)
+    open_every_expander(page)  # theory, RNN and H100 sections start collapsed (the link opened the step-through)
     assert page.get_by_role("slider", name="Heads H").input_value() == "2"
     titles = wait_for_charts(page, present=[*FIRST_LOAD_CHARTS, "After block 2"])
     assert not any(t.startswith("Runtime against n") for t in titles), titles

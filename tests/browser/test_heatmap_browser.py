@@ -81,15 +81,23 @@ def test_pretrained_mode_click_a_cell_and_open_a_head(page, app_server):
     assert (query_params(page)["row"], query_params(page)["col"]) == (["3"], ["2"])
     expect(page.get_by_text("The weight of").first).to_be_visible(timeout=WAIT_MS)
 
-    # A click on a map of the overview opens that head (layer 3, head 8: the encoder's layer 2, head 7).
-    mosaic = page.locator('[data-testid="stPlotlyChart"]').filter(has_text="Every head of every layer").locator(
+    # The overview (a collapsed section) shows one layer at a time: pick layer 3 there, then click its head 8
+    # (the encoder's layer 2, head 7) to open that head above.
+    page.get_by_text("Every head, one layer at a time").click()
+    wait_for_rerun(page)
+    page.locator('[data-testid="stButtonGroup"]').get_by_role("radio", name="3", exact=True).click()
+    wait_for_rerun(page)
+    assert_no_exception(page)
+    assert query_params(page)["layer"] == ["2"]
+    overview = page.locator('[data-testid="stPlotlyChart"]').filter(has_text="Layer 3: its 12 heads").locator(
         ".js-plotly-plot").first
-    mosaic.scroll_into_view_if_needed()
-    box = mosaic.bounding_box()
-    dx, dy = mosaic.evaluate(
-        "el => { const t = el.data[el.data.length - 1], i = t.customdata.findIndex(c => c[0] === 2 && c[1] === 7);"
-        " const xa = el._fullLayout.xaxis, ya = el._fullLayout.yaxis;"
-        " return [xa._offset + xa.d2p(t.x[i]), ya._offset + ya.d2p(t.y[i])]; }"
+    overview.scroll_into_view_if_needed()
+    box = overview.bounding_box()
+    dx, dy = overview.evaluate(
+        "el => { const t = el.data.find(d => d.type === 'scatter' && d.customdata[0][0] === 2"
+        " && d.customdata[0][1] === 7);"
+        " const xa = el._fullLayout['xaxis' + t.xaxis.slice(1)], ya = el._fullLayout['yaxis' + t.yaxis.slice(1)];"
+        " return [xa._offset + xa.d2p(t.x[0]), ya._offset + ya.d2p(t.y[0])]; }"
     )
     page.mouse.click(box["x"] + dx, box["y"] + dy)
     wait_for_rerun(page)

@@ -8,6 +8,7 @@ from attention.translation import load
 from ui.translation import default_step
 
 from .harness import assert_no_exception, click_cell, open_app, query_params, set_slider, wait_for_rerun
+from .layout_metrics import open_every_expander
 
 pytestmark = pytest.mark.browser
 SENTENCE = "the old man says that the white dog chases a hungry cat"
@@ -21,6 +22,7 @@ def chart_titles(page) -> list[str]:
 def test_translation_click_a_row_type_a_word_move_the_step(page, app_server):
     open_app(page, app_server, "Translation", {"text": SENTENCE, "row": "0"})
     assert_no_exception(page)
+    open_every_expander(page)  # the measured bottleneck, watch it learn, how it is built: collapsed sections
     target = load("attention").translate(SENTENCE.split()).target
     page.get_by_text(" ".join(target)).first.wait_for()  # the reference (= the attention model's translation)
     chart = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').first
@@ -61,6 +63,7 @@ def test_translation_at_phone_width(browser, app_server):
     try:
         open_app(page, app_server, "Translation", {"text": " ".join([SENTENCE] * 2).replace(" cat the", " cat and the")})
         assert_no_exception(page)
+        open_every_expander(page)
         page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').first.wait_for()
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"] + 1, f"the page scrolls sideways on a phone: {width}px"
