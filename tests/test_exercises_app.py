@@ -174,6 +174,9 @@ def test_score_and_session_set_number_carry_across_pages():
     at.query_params.clear()  # a page link opens the next page without the home page's parameters
     at.switch_page("pages/3_🎓_Academic.py").run()
     assert not at.exception
+    assert not [m for m in at.markdown if m.value.startswith("**Your score")]  # a closed section builds nothing
+    at.session_state["academic.ex_open"] = True  # the student opens the exercises
+    at.run()
     assert "1 of 1 exercise solved, 1 at the first try" in score(at)
     assert url(at, "ex") == "55"  # the session keeps the set number it was given
     assert exercises_for("academic", 55)[0].prompt in [m.value for m in at.markdown]

@@ -23,8 +23,12 @@ PAGE = {"Home": "home", "Heatmap": "heatmap", "Build it step by step": "steps", 
         "Complexity": "complexity", "Translation": "translation", "Glossary": "glossary"}
 
 
-def open_page(label: str, query: dict | None = None):
-    return app_page(None if label == "Home" else SCRIPT[label], query).run(timeout=300)
+def open_page(label: str, query: dict | None = None, shared: bool = False):
+    """One page under AppTest; ``shared``: with the sidebar's "Share with your class" section open."""
+    at = app_page(None if label == "Home" else SCRIPT[label], query)
+    if shared:
+        at.session_state[share.OPEN_KEY] = True
+    return at.run(timeout=300)
 
 
 def test_the_lesson_order_is_the_pages_list():
@@ -149,7 +153,7 @@ def _shown_link(at) -> str:
 
 @pytest.mark.parametrize("label", ORDER)
 def test_share_shows_the_link_of_the_current_view(label):
-    at = open_page(label)
+    at = open_page(label, shared=True)
     link = _shown_link(at)
     path = "" if label == "Home" else SCRIPT[label].split("_", 2)[-1][:-3]
     assert urlsplit(link).path == f"/{path}"
@@ -157,14 +161,14 @@ def test_share_shows_the_link_of_the_current_view(label):
 
 
 def test_share_link_follows_widget_changes_and_opens_the_same_view():
-    at = open_page("Heatmap")
+    at = open_page("Heatmap", shared=True)
     at.slider(key="heatmap.d_k").set_value(4).run(timeout=300)
     at.toggle(key="heatmap.causal").set_value(True).run(timeout=300)
     link = _shown_link(at)
     query = {k: v[0] for k, v in parse_qs(urlsplit(link).query).items()}
     assert query["d_k"] == "4" and query["causal"] == "1" and query == dict(at.query_params)
     assert "d_model" not in query and "text" not in query  # defaults are left out
-    again = open_page("Heatmap", query)
+    again = open_page("Heatmap", query, shared=True)
     assert again.slider(key="heatmap.d_k").value == 4 and again.toggle(key="heatmap.causal").value is True
     assert _shown_link(again) == link
 
@@ -179,7 +183,7 @@ def _modules(png: bytes, size: int) -> np.ndarray:
 
 
 def test_the_qr_code_drawn_is_segno_s_code_of_the_shown_link():
-    at = open_page("Build it step by step")
+    at = open_page("Build it step by step", shared=True)
     at.slider(key="steps.words").set_value(5).run(timeout=300)
     link = _shown_link(at)
     assert "words=5" in link
@@ -195,8 +199,17 @@ def test_the_qr_code_drawn_is_segno_s_code_of_the_shown_link():
     assert len(images) == 1 and images[0].proto.imgs[0].url.endswith(".png")  # never a lossy JPEG
 
 
+def test_the_closed_share_section_builds_no_link_and_no_qr_code(monkeypatch):
+    """Issue 16: a QR code drawn on every run of every page was an eighth of the server's time under a class."""
+    made = []
+    monkeypatch.setattr(share, "qr_code", lambda link: made.append(link))
+    at = open_page("Heatmap")
+    assert not at.exception and not at.sidebar.code and not made
+    assert [e.label for e in at.sidebar.expander] == ["📲 Share with your class"]
+
+
 def test_a_link_too_long_for_a_qr_code_says_so():
-    at = open_page("Heatmap", {"text": "😀" * 300})  # 300 characters, 3,600 once percent-encoded
+    at = open_page("Heatmap", {"text": "😀" * 300}, shared=True)  # 300 characters, 3,600 once percent-encoded
     assert not at.exception and not [e for e in at.sidebar if type(e).__name__ == "Image"]
     assert any("more than a QR code can hold" in c.value for c in at.sidebar.caption)
     assert share.qr_code("/" + "x" * 2_000) is not None and share.qr_code("/" + "x" * 3_000) is None

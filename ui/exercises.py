@@ -280,7 +280,10 @@ def render_exercises(state: PageState) -> None:
     opened = st.session_state.setdefault(f"_exercises_opened.{state.page}", _valid(state[PARAM]))
     seed = set_number(state)
     st.header("✅ Check your understanding")
-    with st.expander(SECTION, expanded=opened):
+    # Keyed and rerun when toggled, so that its ``open`` is known: the exercises themselves (their numbers, forms
+    # and charts) are built only while the section is open, a tenth of the server's time under a class otherwise.
+    section = st.expander(SECTION, expanded=opened, key=f"{state.page}.ex_open", on_change="rerun")
+    with section:
         st.markdown(
             "Exercises built from the same `attention` package as everything above, with their own numbers. "
             "Every answer is checked at once and comes with its worked solution. **Same set number, same "
@@ -294,4 +297,5 @@ def render_exercises(state: PageState) -> None:
                              "you, or share this page's link.")
         right.button("🎲 New exercise set", key=f"{state.page}.ex_new", on_click=_new_set, args=(state,),
                      help="Other numbers for the same exercises.")
-        _exercise_list(state.page, seed)
+        if section.open:
+            _exercise_list(state.page, seed)

@@ -61,10 +61,17 @@ def _large(link: str) -> None:
     st.code(link, language=None, wrap_lines=True)
 
 
+OPEN_KEY = "share_open"  # the share section's open state (the link and its QR code are built only while it is open)
+
+
 def render(state: PageState, label: str) -> None:
-    """The sidebar's share section (call it after the page's last widget)."""
+    """The sidebar's share section (call it after the page's last widget). Its content is computed only while
+    it is open: drawing a QR code on every run of every page was an eighth of the server's time (issue 16)."""
+    section = st.expander("📲 Share with your class", key=OPEN_KEY, on_change="rerun")
+    if not section.open:
+        return
     link = view_link(state, label)
-    with st.expander("📲 Share with your class"):
+    with section:
         st.markdown("The exact link of what you see now (copy it with the icon at its right):")
         st.code(link, language=None, wrap_lines=True)
         png = qr_png(link)
