@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from hypothesis import settings
 from streamlit.testing.v1 import AppTest
 
@@ -73,3 +74,19 @@ def url_view(at: AppTest, page: str) -> dict[str, str]:
         if count := word_count(text):
             view["n"] = str(min(max(count, 2), MAX_TOKENS))
     return view | query
+
+
+@pytest.fixture
+def validator_lookups(monkeypatch) -> list:
+    """The names plotly looks up validators for, from now on (clear it between the figures compared)."""
+    from plotly.basedatatypes import BasePlotlyType
+
+    looked_up = []
+    get_validator = BasePlotlyType._get_validator
+
+    def counting(self, prop):
+        looked_up.append(prop)
+        return get_validator(self, prop)
+
+    monkeypatch.setattr(BasePlotlyType, "_get_validator", counting)
+    return looked_up

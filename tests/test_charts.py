@@ -10,7 +10,6 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import plotly.tools
 import pytest
-from plotly.basedatatypes import BasePlotlyType
 from plotly.subplots import make_subplots
 
 import ui.charts
@@ -182,16 +181,9 @@ def test_cached_figure_tells_builders_apart():
     assert drawn(cached_figure(_library, 2)) != drawn(cached_figure(lambda n: _pair(n)[1], 2))
 
 
-def test_unvalidated_figure_skips_plotly_validators(monkeypatch):
+def test_unvalidated_figure_skips_plotly_validators(validator_lookups):
     spec = _library(4).to_dict()
-    looked_up = []
-    get_validator = BasePlotlyType._get_validator
-
-    def counting(self, prop):
-        looked_up.append(prop)
-        return get_validator(self, prop)
-
-    monkeypatch.setattr(BasePlotlyType, "_get_validator", counting)
+    looked_up = validator_lookups
     go.Figure(spec)
     validated = len(looked_up)
     looked_up.clear()

@@ -15,7 +15,6 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import plotly.tools
 import pytest
-from plotly.basedatatypes import BasePlotlyType
 
 from figures.academic import sentence_matrix
 from figures.heatmap import attention_heatmap, row_bars
@@ -90,16 +89,9 @@ def test_titles_are_stored_as_plotly_stores_them():
     assert drawn(slip) != drawn(validated_again(slip))
 
 
-def test_matrix_heatmap_skips_the_validators(monkeypatch):
+def test_matrix_heatmap_skips_the_validators(validator_lookups):
     values = rng.normal(size=(12, 12))
-    looked_up = []
-    get_validator = BasePlotlyType._get_validator
-
-    def counting(self, prop):
-        looked_up.append(prop)
-        return get_validator(self, prop)
-
-    monkeypatch.setattr(BasePlotlyType, "_get_validator", counting)
+    looked_up = validator_lookups
     fig = matrix_heatmap(values, clickable=True, title="t", x_title="k", y_title="q")
     ours = len(looked_up)
     looked_up.clear()

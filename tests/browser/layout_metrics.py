@@ -288,3 +288,17 @@ def open_every_expander(page) -> int:
 def tab_labels(page) -> list[str]:
     """The labels of the main area's tabs, in order (select one with ``page.get_by_role("tab", name=...)``)."""
     return page.locator('[data-testid="stMain"] [role="tab"]').all_inner_texts()
+
+
+def assert_every_section_readable(browser, base_url: str, kind: str, path: str, query: dict) -> None:
+    """Open ``path?query`` at phone width as ``kind``, open every section, and measure every chart drawn."""
+    from .harness import assert_no_exception, open_app
+
+    with phone_context(browser, kind) as page:
+        open_app(page, base_url, path, query)
+        assert_no_exception(page)
+        open_every_expander(page)
+        assert_no_exception(page)
+        report = measure(page)
+        assert len(report.charts) == page.locator('[data-testid="stPlotlyChart"]').count() > 0  # all of them
+        assert report.ok, report.describe()

@@ -11,7 +11,14 @@ from __future__ import annotations
 import pytest
 
 from .harness import assert_no_exception, open_app, query_params, wait_for_rerun
-from .layout_metrics import KINDS, PHONE, measure, open_every_expander, phone_context
+from .layout_metrics import (
+    KINDS,
+    PHONE,
+    assert_every_section_readable,
+    measure,
+    open_every_expander,
+    phone_context,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -41,15 +48,7 @@ VIEWS = {
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("view", VIEWS)
 def test_every_section_is_readable_at_phone_width(browser, app_server, view, kind):
-    path, query = VIEWS[view]
-    with phone_context(browser, kind) as page:
-        open_app(page, app_server, path, query)
-        assert_no_exception(page)
-        open_every_expander(page)
-        assert_no_exception(page)
-        report = measure(page)
-        assert len(report.charts) == page.locator('[data-testid="stPlotlyChart"]').count() > 0  # all of them
-        assert report.ok, report.describe()
+    assert_every_section_readable(browser, app_server, kind, *VIEWS[view])
 
 
 MEASURED_CHARTS = ("Runtime against n", "Peak memory against n", "Runtime against d", "Speed reached",
