@@ -75,7 +75,7 @@ def nats(rng: np.random.Generator, res: Resources) -> Exercise:
              (answer / math.log(10), "That uses log base 10. Nats use the natural logarithm, ln."),
              (uniform, f"That is ln {n}, the entropy of {n} equal weights; this row is not even, so it is lower."),
              (-answer, "Mind the minus sign: H = −Σ w ln w, and ln w < 0 for every weight below 1, so H ≥ 0.")]
-    terms = " + ".join(f"{fmt(x, 2)}·ln {fmt(x, 2)}" for x in w)
+    terms = " + ".join(rf"{fmt(x, 2)} \ln {fmt(x, 2)}" for x in w)
     return Exercise(
         id="glossary.nats",
         title="Entropy in nats",
@@ -86,9 +86,8 @@ def nats(rng: np.random.Generator, res: Resources) -> Exercise:
         answer=answer,
         tolerance=0.006,
         digits=3,
-        unit="",
         mistakes=tuple(Mistake(v, why) for v, why in slips),
-        solution=(tex(rf"H = -({terms}) = {fmt(answer, 4)}".replace("·", r"\,").replace("−", "-")),
+        solution=(tex(rf"H = -({terms}) = {fmt(answer, 4)}"),
                   md(f"Between 0 (one key takes all the weight) and ln {n} = {fmt(uniform, 4)} ({n} equal shares): "
                      f"this row has **{fmt(answer, 4)} nats** (`attention.experiments.entropy`, the Academic page's "
                      "measure of how spread out a head's weights are).")),
