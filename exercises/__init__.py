@@ -50,6 +50,7 @@ PAGES: dict[str, str] = {
     "academic": "academic",
     "complexity": "complexity",
     "translation": "translation",
+    "glossary": "glossary",
 }
 
 

@@ -3,13 +3,14 @@
 import streamlit as st
 
 from ui import lesson
+from ui.exercises import exercise_params, render_exercises
 from ui.glossary import render
 from ui.layout import setup_page
 from ui.state import PageState, TextParam
 
 setup_page("Glossary", "📖")
 
-state = PageState("glossary", [TextParam("q", "", max_len=80)])
+state = PageState("glossary", [TextParam("q", "", max_len=80), *exercise_params()])
 state.restore()
 
 st.title("📖 Glossary")
@@ -17,5 +18,6 @@ lesson.opening("Glossary", state)
 st.text_input("Search the glossary", key=state.key("q"), max_chars=80, placeholder="A word, e.g. softmax, d_k, mask",
               help="Finds the terms whose name or definition contains every word you type.")
 render(state["q"])
+render_exercises(state)
 lesson.closing("Glossary", state)
 state.sync()

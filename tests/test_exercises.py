@@ -32,6 +32,7 @@ EXPECTED_IDS = {
                    "complexity.rescale"],
     "translation": ["translation.gap", "translation.crossing", "translation.reads", "translation.long",
                     "translation.one-vector", "translation.alignment"],
+    "glossary": ["glossary.which-term", "glossary.nats", "glossary.temperature-entropy", "glossary.cross-attention"],
 }
 
 
@@ -81,7 +82,7 @@ def test_each_page_has_at_least_four_exercises_of_at_least_two_kinds(page):
             assert not re.search(r"\bnan\b|\binf\b|None", text), (ex.id, text)  # "NaN" is named on purpose
 
 
-def test_the_registry_holds_exactly_the_six_pages_and_refuses_bad_arguments():
+def test_the_registry_holds_exactly_the_seven_pages_and_refuses_bad_arguments():
     assert set(PAGES) == set(EXPECTED_IDS)
     for bad in (-1, MAX_SEED + 1, 1.5, "3", True, None):
         with pytest.raises(ValueError):
@@ -377,6 +378,36 @@ def test_complexity_numbers():
         assert m_new > m_old and ex.answer == pytest.approx(math.exp(m_old - m_new), rel=1e-5)
         # what a student computes from the 3-decimal numbers on screen is accepted
         assert ex.check(repr(math.exp(round(m_old, 3) - round(m_new, 3)))).correct
+
+
+def test_glossary_numbers():
+    from ui.glossary_terms import BY_KEY
+
+    for _, ex in by_id("glossary.which-term"):
+        asked = BY_KEY[ex.given["key"]]
+        assert asked.plain in ex.prompt and correct_text(ex) == asked.name
+        assert asked.name.split(" (")[0].lower() not in asked.plain.lower()  # the definition does not name it
+        assert {o.text for o in ex.options} == {asked.name, *(BY_KEY[k].name for k in ex.given["others"])}
+        for o in ex.options:  # every option explained by its own definition
+            assert BY_KEY[next(k for k in [asked.key, *ex.given["others"]] if BY_KEY[k].name == o.text)].plain in o.why
+    for _, ex in by_id("glossary.nats"):
+        w = np.array(ex.given["weights"])
+        assert w.sum() == pytest.approx(1) and (w > 0).all() and np.ptp(w) > 0
+        h = -sum(x * math.log(x) for x in w)
+        assert ex.answer == pytest.approx(h) and 0 < h < math.log(len(w))
+        assert not ex.check(repr(h / math.log(2))).correct  # bits are not nats
+        assert all(f"{x:.2f}" in ex.prompt for x in w)
+    for _, ex in by_id("glossary.temperature-entropy"):
+        s, t0, t1 = np.array(ex.given["scores"]), ex.given["t0"], ex.given["t1"]
+        h0, h1 = (-(softmax(s / t) * np.log(softmax(s / t))).sum() for t in (t0, t1))
+        assert (h1 > h0) == (t1 > t0) and h1 < math.log(len(s))
+        assert (correct_text(ex).startswith("It rises") if t1 > t0 else correct_text(ex).startswith("It falls"))
+        assert fmt(h0) in ex.prompt and fmt(h1) not in ex.prompt and fmt(h1) in ex.solution[1].text
+        assert ex.chart.series[1][1] == pytest.approx(tuple(softmax(s / t1)))
+    for _, ex in by_id("glossary.cross-attention"):
+        src, tgt = ex.given["src"], ex.given["tgt"]
+        assert src != tgt and correct_text(ex).startswith(f"Queries from the {tgt} German words")
+        assert correct_text(ex).endswith(f"a {tgt} × {src} matrix of weights.")
 
 
 def test_translation_numbers():

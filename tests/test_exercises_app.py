@@ -21,6 +21,7 @@ SCRIPTS = {
     "academic": "pages/3_🎓_Academic.py",
     "complexity": "pages/4_📈_Complexity.py",
     "translation": "pages/5_🌍_Translation.py",
+    "glossary": "pages/6_📖_Glossary.py",
 }
 VERDICT = re.compile(r"^\*\*(Right|Not quite|Not this one)")
 

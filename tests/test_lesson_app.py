@@ -90,9 +90,8 @@ def test_reset_returns_every_setting_and_the_link_to_a_fresh_visit(label):
     fresh = open_page(label)
     declared = fresh.session_state["_url_params"][page]
     link = {p.name: v for p in declared if p.name not in KEEP and p.name != "edits" and (v := _other_value(p))}
-    has_set = any(p.name == "ex" for p in declared)  # every page but the Glossary has exercises
-    if has_set:
-        link["ex"] = "1234"
+    assert any(p.name == "ex" for p in declared)  # every page, the Glossary too, has exercises
+    link["ex"] = "1234"
     at = open_page(label, link)
     assert not at.exception
     changed = {n for n, v in _store(at, page).items() if v != _store(fresh, page)[n]}
@@ -101,11 +100,10 @@ def test_reset_returns_every_setting_and_the_link_to_a_fresh_visit(label):
 
     at.button(key="lesson_reset").click().run(timeout=300)
     assert not at.exception
-    assert dict(at.query_params) == ({"ex": "1234"} if has_set else {})  # only the kept exercise set number
+    assert dict(at.query_params) == {"ex": "1234"}  # only the kept exercise set number
     after, before = _store(at, page), _store(fresh, page)
-    if has_set:
-        assert after.pop("ex") == 1234
-        before.pop("ex")
+    assert after.pop("ex") == 1234
+    before.pop("ex")
     assert after == before
     for name, value in after.items():  # the widgets show the defaults too
         key = f"{page}.{name}"
