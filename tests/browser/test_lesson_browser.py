@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ui.glossary_terms import BY_KEY
+from ui.heatmap_random import SETTINGS
 
 from .harness import (
     assert_no_exception,
@@ -59,6 +60,7 @@ def test_next_and_previous_walk_the_lesson_and_the_sidebar_marks_the_page(page, 
 
 def test_share_shows_this_view_s_exact_link_and_a_scannable_qr_code(page, app_server, browser):
     open_app(page, app_server, "Heatmap")
+    page.get_by_text(SETTINGS).first.click()  # the Heads slider sits in the model's settings, a closed section
     set_slider(page, "Heads", 1)
     assert query_params(page)["heads"] == ["2"]
     section = open_share(page)
