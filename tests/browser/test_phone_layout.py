@@ -72,6 +72,8 @@ def test_a_wide_equation_shows_on_which_side_it_continues(browser, app_server):
         wide.scroll_into_view_if_needed()
         sizes = "e => getComputedStyle(e).backgroundSize"
         assert wide.evaluate("e => e.scrollWidth > e.clientWidth + 20")
+        # the page's style sheet may land a moment after the equation: wait for the cue, then check it exactly
+        page.wait_for_function("e => getComputedStyle(e).backgroundSize !== 'auto'", arg=wide.element_handle())
         assert wide.evaluate(sizes) == "0px 100%, 16px 100%"
         wide.evaluate("e => { e.scrollLeft = e.scrollWidth; }")
         page.wait_for_function("e => getComputedStyle(e).backgroundSize === '16px 100%, 0px 100%'",
